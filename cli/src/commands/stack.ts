@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+// `mic stack up|down|status` (local stack).
+export function registerStack(_program: Command): void {}
