@@ -6,6 +6,8 @@ import { registerServe } from './commands/serve.js';
 import { registerDicom } from './commands/dicom.js';
 import { registerAnalysis } from './commands/analysis.js';
 import { registerPlatform } from './commands/platform.js';
+import { registerDeid } from './commands/deid.js';
+import { registerSlices } from './commands/slices.js';
 
 export function buildProgram(): Command {
   const program = new Command('mic')
@@ -13,7 +15,15 @@ export function buildProgram(): Command {
     .option('--config <file>', 'JSON config file (environment variables MIC_* override it)')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [registerStack, registerServe, registerDicom, registerAnalysis, registerPlatform]) {
+  for (const register of [
+    registerStack,
+    registerServe,
+    registerDicom,
+    registerDeid,
+    registerAnalysis,
+    registerSlices,
+    registerPlatform,
+  ]) {
     register(program);
   }
   return program;
