@@ -1,0 +1,2 @@
+export * from './nifti.js';
+export * from './affine.js';
