@@ -1,0 +1,101 @@
+import type { Vec3 } from './volume.js';
+
+const INF = 1e20;
+
+/** Squared 1D distance transform (Felzenszwalb & Huttenlocher) of f over n samples spaced `h` apart. */
+function edt1d(f: Float64Array, d: Float64Array, n: number, h: number, v: Int32Array, z: Float64Array): void {
+  const h2 = h * h;
+  let k = 0;
+  let first = -1;
+  for (let q = 0; q < n; q++)
+    if (f[q] < INF) {
+      first = q;
+      break;
+    }
+  if (first < 0) {
+    for (let q = 0; q < n; q++) d[q] = INF;
+    return;
+  }
+  v[0] = first;
+  z[0] = -Infinity;
+  z[1] = Infinity;
+  for (let q = first + 1; q < n; q++) {
+    if (f[q] >= INF) continue;
+    let s: number;
+    for (;;) {
+      const p = v[k];
+      s = (f[q] + h2 * q * q - (f[p] + h2 * p * p)) / (2 * h2 * (q - p));
+      if (s <= z[k] && k > 0) k--;
+      else break;
+    }
+    k++;
+    v[k] = q;
+    z[k] = s;
+    z[k + 1] = Infinity;
+  }
+  k = 0;
+  for (let q = 0; q < n; q++) {
+    while (z[k + 1] < q) k++;
+    const p = v[k];
+    d[q] = h2 * (q - p) * (q - p) + f[p];
+  }
+}
+
+/**
+ * Squared Euclidean distance (mm^2) from every voxel to the nearest voxel where `feature` is non-zero,
+ * along the given axes only (default all three; [0, 1] gives per-slice 2D distances).
+ * Voxels with no feature voxel reachable get 1e20.
+ */
+export function distanceSq(
+  feature: ArrayLike<number>,
+  dims: Vec3,
+  spacing: Vec3,
+  axes: number[] = [0, 1, 2],
+): Float32Array {
+  const [nx, ny, nz] = dims;
+  const n = nx * ny * nz;
+  const out = new Float32Array(n);
+  for (let p = 0; p < n; p++) out[p] = feature[p] ? 0 : INF;
+  const strides = [1, nx, nx * ny];
+  const m = Math.max(nx, ny, nz);
+  const f = new Float64Array(m);
+  const d = new Float64Array(m);
+  const v = new Int32Array(m);
+  const z = new Float64Array(m + 1);
+  for (const axis of axes) {
+    const len = dims[axis];
+    if (len === 1) continue;
+    const st = strides[axis];
+    const o1 = axis === 0 ? 1 : 0;
+    const o2 = axis === 2 ? 1 : 2;
+    for (let b = 0; b < dims[o2]; b++)
+      for (let a = 0; a < dims[o1]; a++) {
+        const base = a * strides[o1] + b * strides[o2];
+        let any = false;
+        for (let q = 0; q < len; q++) {
+          const x = out[base + q * st];
+          f[q] = x >= INF ? INF : x;
+          if (x < INF) any = true;
+        }
+        if (!any) continue;
+        edt1d(f, d, len, spacing[axis], v, z);
+        for (let q = 0; q < len; q++) out[base + q * st] = d[q] >= INF ? INF : d[q];
+      }
+  }
+  return out;
+}
+
+/** Euclidean distance (mm) of each foreground voxel of `mask` to the nearest background voxel (0 outside mask). */
+export function distanceToBackground(
+  mask: ArrayLike<number>,
+  dims: Vec3,
+  spacing: Vec3,
+  axes?: number[],
+): Float32Array {
+  const n = dims[0] * dims[1] * dims[2];
+  const bg = new Uint8Array(n);
+  for (let p = 0; p < n; p++) bg[p] = mask[p] ? 0 : 1;
+  const d = distanceSq(bg, dims, spacing, axes);
+  for (let p = 0; p < n; p++) d[p] = mask[p] ? Math.sqrt(d[p]) : 0;
+  return d;
+}
