@@ -1,1 +1,16 @@
-export {};
+import pg from 'pg';
+import type { Config } from '@mic/config';
+
+export type { Pool, PoolConfig } from 'pg';
+
+/** A connection pool to the catalogue database from the config. */
+export function createPool(config: Config, extra: pg.PoolConfig = {}): pg.Pool {
+  const { host, port, user, password, database } = config.postgres;
+  return new pg.Pool({ host, port, user, password, database, connectionTimeoutMillis: 5000, ...extra });
+}
+
+/** The database address without its password, for messages. */
+export function postgresUrl(config: Config): string {
+  const { host, port, user, database } = config.postgres;
+  return `postgres://${user}@${host}:${port}/${database}`;
+}
