@@ -1,8 +1,10 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { repoRoot } from '../../../../test/support/data.js';
 import dcmjs from 'dcmjs';
 import { readLidcSlab, thresholdLabels, LABEL, type Slab } from '../write/lidc-slab.js';
 import { CODES, SEGMENT_KINDS, sourceSeriesFromHeaders, writeSeg, type SegmentSpec } from '../../src/seg/index.js';
@@ -147,5 +149,39 @@ describe('SEG and SR for an LIDC slab', () => {
       expect(list(seg.ReferencedSOPSequence)[0].ReferencedSegmentNumber).toBe(i + 1);
     });
     expect(w.volumes.every((v) => v > 0)).toBe(true);
+  });
+
+  it('reads back in pydicom + highdicom: segment labels and codes, frames, pixels, SR volumes', () => {
+    const venv = join(process.env.MIC_CACHE_DIR ?? join(homedir(), '.cache', 'mic'), 'venv', 'bin', 'python');
+    if (!existsSync(venv))
+      throw new Error(`Python venv missing at ${venv}: run scripts/setup.d/python.sh (pydicom, highdicom, numpy)`);
+    const labelsPath = join(w.dir, 'labels.u8');
+    writeFileSync(labelsPath, w.labels);
+    const source = sourceSeriesFromHeaders(w.slab.headers);
+    const expectedPath = join(w.dir, 'expected.json');
+    writeFileSync(
+      expectedPath,
+      JSON.stringify({ labelsPath, sourceInstanceUids: source.slices.map((s) => s.sopInstanceUid) }),
+    );
+    const script = resolve(repoRoot, 'libs/dicom/test/python/read_seg_sr.py');
+    const out = execFileSync(venv, [script, join(w.dir, 'seg.dcm'), join(w.dir, 'sr.dcm'), expectedPath], {
+      encoding: 'utf8',
+    });
+    const got = JSON.parse(out);
+    expect(got.segments.map((s: { label: string }) => s.label)).toEqual(SEGMENTS.map((s) => s.label));
+    expect(got.segments.map((s: { type: string }) => s.type)).toEqual(SEGMENTS.map((s) => s.type.value));
+    expect(got.segments[2].category).toBe(CODES.morphologicallyAbnormalStructure.value);
+    expect(got.segments[0].algorithm).toBe(ALGORITHM.name);
+    expect(got.frames).toBe(Object.values(w.seg.framesPerSegment).reduce((a, b) => a + b, 0));
+    expect(got.pixelMismatches).toBe(0);
+    expect(got.labelledVoxels).toBe(w.labels.filter((v) => v > 0).length);
+    expect(got.srClass).toBe('1.2.840.10008.5.1.4.1.1.88.34');
+    expect(got.groups).toHaveLength(4);
+    got.groups.forEach((g: { volume: number; unit: string; segment: number; tracking: string }, i: number) => {
+      expect(g.volume).toBeCloseTo(w.volumes[i], 3);
+      expect(g.unit).toBe('ml');
+      expect(g.segment).toBe(i + 1);
+      expect(g.tracking).toBe(SEGMENTS[i].label);
+    });
   });
 });
