@@ -13,3 +13,6 @@ export { LOSSY_SYNTAXES } from './decode/codecs.js';
 export * from './seg/index.js';
 export * from './sr/index.js';
 export type { Code, AlgorithmIdentification, PatientStudy } from './write/common.js';
+export { assembleSeries } from './volume/assemble.js';
+export type { AssembleResult, SeriesVolume } from './volume/assemble.js';
+export { flipAxis } from './volume/reorient.js';

@@ -151,7 +151,7 @@ export function writeNifti(volume: Volume, options: WriteNiftiOptions = {}): Uin
   view.setInt16(252, 1, true);
   view.setInt16(254, 1, true);
   [q.b, q.c, q.d, ras[0][3], ras[1][3], ras[2][3]].forEach((p, i) => view.setFloat32(256 + 4 * i, p, true));
-  ras.forEach((row, r) => row.forEach((v, c) => view.setFloat32(280 + 16 * r + 4 * c, v, true)));
+  ras.forEach((row, r) => row.forEach((v, c) => view.setFloat32(280 + 16 * r + 4 * c, v + 0, true)));
   out.set([0x6e, 0x2b, 0x31, 0], 344); // "n+1\0"
   const bytes = new Uint8Array(volume.data.buffer, volume.data.byteOffset, n * type.bytes);
   if (isLittleEndianHost()) out.set(bytes, VOX_OFFSET);
