@@ -1,4 +1,4 @@
-# Orthanc + DICOMweb: the PACS of the local stack. Config rendered from infra/orthanc/orthanc.json; storage and
+# Orthanc + DICOMweb: the PACS of the local stack. Config rendered from infra/orthanc/orthanc.json.template; storage and
 # index under <state>/orthanc.
 start_orthanc() {
   if live_pid orthanc Orthanc >/dev/null; then
@@ -12,7 +12,7 @@ start_orthanc() {
   require_free_port orthanc "$MIC_ORTHANC_DICOM_PORT"
   export ORTHANC_STORAGE="$MIC_STATE_DIR/orthanc/db"
   mkdir -p "$ORTHANC_STORAGE"
-  render "$INFRA_DIR/orthanc/orthanc.json" "$MIC_STATE_DIR/orthanc/orthanc.json"
+  render "$INFRA_DIR/orthanc/orthanc.json.template" "$MIC_STATE_DIR/orthanc/orthanc.json"
   start_bg orthanc Orthanc "$MIC_STATE_DIR/orthanc/orthanc.json"
   say "orthanc: started (http $MIC_ORTHANC_HOST:$MIC_ORTHANC_HTTP_PORT, dicom $MIC_ORTHANC_AE_TITLE@$MIC_ORTHANC_DICOM_PORT)"
 }
