@@ -1,5 +1,6 @@
 import dcmjs from 'dcmjs';
 import { DicomError } from './errors.js';
+import { checkLengths } from './walk.js';
 
 /** A dcmjs "naturalized" dataset: keywords as keys, sequences as arrays of datasets. */
 export type Dataset = Record<string, unknown>;
@@ -53,7 +54,7 @@ export function parseDicom(bytes: Uint8Array): DicomFile {
   if (bytes.length < 132) throw new DicomError(bytes.length < 4 ? 'NOT_DICOM' : 'TRUNCATED', `${bytes.length} bytes`);
   if (bytes[128] !== 0x44 || bytes[129] !== 0x49 || bytes[130] !== 0x43 || bytes[131] !== 0x4d)
     throw new DicomError('NOT_DICOM', 'no "DICM" prefix at byte 128');
-  checkTopLevel(bytes);
+  const datasetStart = checkTopLevel(bytes);
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   let message: ReturnType<typeof dcmjs.data.DicomMessage.readFile>;
   try {
@@ -65,6 +66,7 @@ export function parseDicom(bytes: Uint8Array): DicomFile {
   const meta = naturalize(message.meta);
   const transferSyntaxUid = String(meta.TransferSyntaxUID ?? '').trim();
   if (!transferSyntaxUid) throw new DicomError('NOT_DICOM', 'file meta has no TransferSyntaxUID');
+  checkLengths(bytes, datasetStart, transferSyntaxUid);
   const raw = message.dict['7FE00010'] as { Value?: ArrayBuffer[] } | undefined;
   const dict = { ...message.dict };
   delete dict['7FE00010'];
@@ -97,7 +99,7 @@ function classify(err: unknown): DicomError {
  * Walks the file meta group, whose layout is fixed (explicit VR little endian), so that wrong lengths there are
  * reported as such rather than as whatever dcmjs trips over later.
  */
-function checkTopLevel(bytes: Uint8Array): void {
+function checkTopLevel(bytes: Uint8Array): number {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 132;
   while (pos + 8 <= bytes.length && view.getUint16(pos, true) === 0x0002) {
@@ -111,4 +113,5 @@ function checkTopLevel(bytes: Uint8Array): void {
   }
   if (pos === 132) throw new DicomError('NOT_DICOM', 'no file meta group after "DICM"');
   if (pos >= bytes.length) throw new DicomError('TRUNCATED', 'no dataset after the file meta');
+  return pos;
 }
