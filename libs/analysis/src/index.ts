@@ -1,1 +1,4 @@
 export * from './lesions/types.js';
+export * from './lungs/index.js';
+export * from './lesions/index.js';
+export * from './slices/index.js';

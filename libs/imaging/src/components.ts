@@ -39,7 +39,7 @@ export function labelComponents(mask: ArrayLike<number>, dims: Vec3, conn: Conne
   const no = offs.length / 3;
   const delta = new Int32Array(no);
   for (let t = 0; t < no; t++) delta[t] = offs[3 * t] + nx * offs[3 * t + 1] + nxy * offs[3 * t + 2];
-  const stack = new Int32Array(n);
+  let stack = new Int32Array(Math.min(n, 1 << 16));
   const sizes: number[] = [0];
   const bboxes: Int32Array[] = [new Int32Array(6)];
   let count = 0;
@@ -75,6 +75,11 @@ export function labelComponents(mask: ArrayLike<number>, dims: Vec3, conn: Conne
         const q = p + delta[t];
         if (mask[q] && !labels[q]) {
           labels[q] = id;
+          if (top === stack.length) {
+            const grown = new Int32Array(Math.min(n, stack.length * 2));
+            grown.set(stack);
+            stack = grown;
+          }
           stack[top++] = q;
         }
       }

@@ -1,0 +1,2 @@
+export * from './segment.js';
+export { RIGHT, LEFT } from './split.js';
