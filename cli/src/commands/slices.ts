@@ -1,4 +1,209 @@
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
 import type { Command } from 'commander';
+import {
+  ASSUMED_FIELD_MM,
+  DEFAULT_SLICE_METHOD,
+  LESION_METHODS,
+  applyCalibration,
+  calibrateWindowed,
+  crossValidate,
+  decodeGray,
+  decodeLabels,
+  encodeGrayPng,
+  isJpeg,
+  isPng,
+  meanDice,
+  segmentHuSlice,
+  sliceDice,
+  sliceLungMask,
+  WINDOWED_BANDS,
+  type LabelledSlice,
+} from '@mic/analysis';
+import { parseDicom, readHu } from '@mic/dicom';
+import { CliError } from '../errors.js';
 
-// `mic segment-slice`, `mic eval-slices` (2D lesion segmentation and its evaluation).
-export function registerSlices(_program: Command): void {}
+interface HuSlice {
+  /** Pseudo-HU from a windowed image: use the windowed band choice. */
+  windowed: boolean;
+  hu: Float32Array;
+  width: number;
+  height: number;
+  spacingMm: number;
+}
+
+function readBytes(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new CliError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** A slice in HU: DICOM through its rescale, PNG/JPEG (windowed) through the image's own histogram. */
+async function loadSlice(path: string): Promise<HuSlice> {
+  const bytes = readBytes(path);
+  try {
+    if (isPng(bytes) || isJpeg(bytes)) {
+      const img = decodeGray(bytes);
+      const hu = applyCalibration(img.pixels, calibrateWindowed(img.pixels));
+      return { windowed: true, hu, width: img.width, height: img.height, spacingMm: ASSUMED_FIELD_MM / img.width };
+    }
+    const { frames, info } = await readHu(parseDicom(bytes));
+    if (info.numberOfFrames !== 1) throw new Error(`expected one frame, found ${info.numberOfFrames}`);
+    const spacing = info.frames[0]?.pixelSpacing?.[1] ?? 0.7;
+    return {
+      windowed: false,
+      hu: Float32Array.from(frames[0]),
+      width: info.columns,
+      height: info.rows,
+      spacingMm: spacing,
+    };
+  } catch (err) {
+    throw new CliError(`${path}: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+function checkMethod(name: string): string {
+  if (!LESION_METHODS[name]) throw new CliError(`unknown --method '${name}' (hu or kmeans)`, 2);
+  return name;
+}
+
+function writePng(path: string, pixels: Uint8Array, width: number, height: number): void {
+  try {
+    writeFileSync(path, encodeGrayPng({ width, height, pixels }));
+  } catch (err) {
+    throw new CliError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+const bands = (s: { windowed: boolean }) => (s.windowed ? WINDOWED_BANDS : {});
+
+const stem = (f: string) => basename(f, extname(f));
+
+function listImages(dir: string, flag: string): Map<string, string> {
+  let names: string[];
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+    names = readdirSync(dir).filter((f) => !f.startsWith('.'));
+  } catch (err) {
+    throw new CliError(`${flag} ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 2);
+  }
+  const out = new Map<string, string>();
+  for (const f of names.sort()) {
+    if (out.has(stem(f))) throw new CliError(`${flag} ${dir}: two files named ${stem(f)}.*`, 2);
+    out.set(stem(f), join(dir, f));
+  }
+  if (out.size === 0) throw new CliError(`${flag} ${dir}: no files`, 2);
+  return out;
+}
+
+/** Image/label pairs by file name without extension (images may be .jpg where labels are .png). */
+function pairs(imagesDir: string, labelsDir: string): [string, string, string][] {
+  const imgs = listImages(imagesDir, '--images');
+  const labs = listImages(labelsDir, '--labels');
+  const noLabel = [...imgs.keys()].filter((k) => !labs.has(k));
+  const noImage = [...labs.keys()].filter((k) => !imgs.has(k));
+  if (noLabel.length)
+    throw new CliError(`no label for image ${noLabel.slice(0, 3).join(', ')} (${noLabel.length} in all)`, 2);
+  if (noImage.length)
+    throw new CliError(`no image for label ${noImage.slice(0, 3).join(', ')} (${noImage.length} in all)`, 2);
+  const keys = [...imgs.keys()].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  return keys.map((k) => [k, imgs.get(k)!, labs.get(k)!]);
+}
+
+type Labelled = LabelledSlice & { windowed: boolean };
+
+async function loadLabelled(imagesDir: string, labelsDir: string): Promise<Labelled[]> {
+  const out: Labelled[] = [];
+  for (const [name, img, lab] of pairs(imagesDir, labelsDir)) {
+    const s = await loadSlice(img);
+    let truth;
+    try {
+      truth = decodeLabels(readBytes(lab));
+    } catch (err) {
+      throw new CliError(`${lab}: ${(err as Error).message}`);
+    }
+    if (truth.width !== s.width || truth.height !== s.height)
+      throw new CliError(`${name}: image is ${s.width}x${s.height} but label is ${truth.width}x${truth.height}`);
+    out.push({ name, ...s, lungs: sliceLungMask(s.hu, s.width, s.height), truth: truth.pixels });
+  }
+  return out;
+}
+
+const round = (v: number | null) => (v === null ? null : Math.round(v * 10000) / 10000);
+
+export function registerSlices(program: Command): void {
+  program
+    .command('segment-slice')
+    .description('GGO / consolidation labels of one axial CT slice (DICOM in HU, or a windowed PNG/JPEG)')
+    .argument('<image>', 'slice: .dcm, .png or .jpg')
+    .requiredOption('--out <png>', 'label PNG: 0 background, 1 GGO, 2 consolidation')
+    .option('--method <name>', 'lesion method: hu or kmeans', DEFAULT_SLICE_METHOD)
+    .option('--lung-out <png>', 'lung PNG: 0 background, 1 right lung, 2 left lung (radiological convention)')
+    .action(async (image: string, o: { out: string; method: string; lungOut?: string }) => {
+      const method = checkMethod(o.method);
+      const s = await loadSlice(image);
+      const r = segmentHuSlice(s.hu, s.width, s.height, s.spacingMm, { method, lesion: bands(s) });
+      writePng(o.out, r.lesions, s.width, s.height);
+      if (o.lungOut) writePng(o.lungOut, r.lungs, s.width, s.height);
+      let lung = 0;
+      let ggo = 0;
+      let cons = 0;
+      for (let p = 0; p < r.lungs.length; p++) {
+        if (r.lungs[p]) lung++;
+        if (r.lesions[p] === 1) ggo++;
+        if (r.lesions[p] === 2) cons++;
+      }
+      const pct = (v: number) => (lung ? ((100 * v) / lung).toFixed(1) : '0.0');
+      process.stdout.write(`${method}: lung ${lung} px, GGO ${pct(ggo)} %, consolidation ${pct(cons)} % of lung\n`);
+    });
+
+  program
+    .command('eval-slices')
+    .description('Dice of infection, GGO and consolidation against labelled slices (same file names)')
+    .requiredOption('--images <dir>', 'slices (.dcm, .png, .jpg)')
+    .requiredOption(
+      '--labels <dir>',
+      'label PNGs: grey 0/1/2, grey 0/128/255, or palette red GGO / green consolidation',
+    )
+    .option('--method <name>', 'lesion method: hu or kmeans', DEFAULT_SLICE_METHOD)
+    .option('--cv <k>', 'k-fold cross-validation of the HU band choice; reports held-out Dice')
+    .option('--seed <n>', 'fold shuffle seed for --cv', '1')
+    .option('--json', 'print JSON')
+    .action(
+      async (o: { images: string; labels: string; method: string; cv?: string; seed: string; json?: boolean }) => {
+        const method = checkMethod(o.method);
+        const slices = await loadLabelled(o.images, o.labels);
+        let result: Record<string, unknown>;
+        if (o.cv !== undefined) {
+          const k = Number(o.cv);
+          if (!Number.isInteger(k) || k < 2 || k > slices.length)
+            throw new CliError(`--cv must be 2..${slices.length}`, 2);
+          const cv = crossValidate(method, slices, k, Number(o.seed) || 1);
+          result = {
+            method,
+            protocol: `${k}-fold CV, seed ${cv.seed}`,
+            chosen: cv.chosen,
+            mean: cv.mean,
+            perImage: cv.perSlice,
+          };
+        } else {
+          const perImage = slices.map((s) => {
+            const r = segmentHuSlice(s.hu, s.width, s.height, s.spacingMm, { method, lesion: bands(s) });
+            return { name: s.name, ...sliceDice(r.lesions, s.truth) };
+          });
+          result = { method, mean: meanDice(perImage), perImage };
+        }
+        const mean = result.mean as ReturnType<typeof meanDice>;
+        if (o.json) {
+          process.stdout.write(JSON.stringify(result, (_k, v) => (typeof v === 'number' ? round(v) : v), 2) + '\n');
+        } else {
+          const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
+          process.stdout.write(
+            `${method} on ${slices.length} slices: infection ${f(mean.infection)}, GGO ${f(mean.ggo)}, consolidation ${f(mean.consolidation)}\n`,
+          );
+        }
+      },
+    );
+}

@@ -1,0 +1,3 @@
+export * from './hu.js';
+export * from './kmeans.js';
+export * from './vessels.js';

@@ -1,0 +1,109 @@
+import { IDENTITY_DIRECTION, seededRandom, type Vec3, type Volume } from '@mic/imaging';
+import { classifyBands, smoothForBands } from '../lesions/hu.js';
+import { clusterLung, paintClusters } from '../lesions/kmeans.js';
+import type { LesionOptions } from '../lesions/types.js';
+import { meanDice, sliceDice, type SliceDice } from './dice.js';
+
+/** A labelled slice already in (pseudo-)HU with its lung field. */
+export interface LabelledSlice {
+  name: string;
+  hu: Float32Array;
+  width: number;
+  height: number;
+  spacingMm: number;
+  lungs: Uint8Array;
+  truth: Uint8Array;
+}
+
+/** The band grid searched on training folds: the two class boundaries, which every method has. */
+export const BAND_GRID: LesionOptions[] = [-800, -750, -700, -650, -600].flatMap((ggoMinHu) =>
+  [-500, -450, -400, -350, -300, -250].map((consolidationMinHu) => ({ ggoMinHu, consolidationMinHu })),
+);
+
+function volumes(s: LabelledSlice): { hu: Volume<Float32Array>; lung: Volume<Uint8Array> } {
+  const base = {
+    dims: [s.width, s.height, 1] as Vec3,
+    spacing: [s.spacingMm, s.spacingMm, 1] as Vec3,
+    origin: [0, 0, 0] as Vec3,
+    direction: IDENTITY_DIRECTION,
+  };
+  return { hu: { ...base, data: s.hu }, lung: { ...base, data: s.lungs } };
+}
+
+/** Per-slice predictor with the expensive step (smoothing, clustering) done once. */
+export function bandPredictor(
+  method: string,
+  s: LabelledSlice,
+  base: LesionOptions = {},
+): (o: LesionOptions) => Uint8Array {
+  const { hu, lung } = volumes(s);
+  if (method === 'hu') {
+    const smoothed = smoothForBands(hu, base);
+    return (o) => classifyBands(smoothed, lung, { ...base, ...o }).data;
+  }
+  if (method === 'kmeans') {
+    const clusters = clusterLung(hu, lung, base);
+    return (o) => paintClusters(clusters, hu, { ...base, ...o }).data;
+  }
+  throw new RangeError(`unknown lesion method '${method}'`);
+}
+
+function score(d: ReturnType<typeof meanDice>): number {
+  return ((d.infection ?? 0) + (d.ggo ?? 0) + (d.consolidation ?? 0)) / 3;
+}
+
+export interface CvResult {
+  folds: number;
+  seed: number;
+  /** Held-out Dice of every slice (each slice scored by the fold that did not see it). */
+  perSlice: (SliceDice & { name: string; fold: number })[];
+  mean: ReturnType<typeof meanDice>;
+  /** Band options chosen on the training part of each fold. */
+  chosen: LesionOptions[];
+}
+
+/**
+ * k-fold cross-validation of the band choice: slices shuffled with a fixed seed into k folds; on each, the grid
+ * point with the best mean of infection, GGO and consolidation Dice on the other folds is scored on the fold.
+ */
+export function crossValidate(
+  method: string,
+  slices: LabelledSlice[],
+  k = 5,
+  seed = 1,
+  grid: LesionOptions[] = BAND_GRID,
+  base: LesionOptions = {},
+): CvResult {
+  if (slices.length < k) throw new RangeError(`cross-validation needs at least ${k} slices, got ${slices.length}`);
+  const order = slices.map((_, i) => i);
+  const rand = seededRandom(seed);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const fold = new Int32Array(slices.length);
+  order.forEach((s, pos) => (fold[s] = pos % k));
+  // dice[s][g]: Dice of slice s under grid point g.
+  const dice = slices.map((s) => {
+    const predict = bandPredictor(method, s, base);
+    return grid.map((g) => sliceDice(predict(g), s.truth));
+  });
+  const perSlice: CvResult['perSlice'] = [];
+  const chosen: LesionOptions[] = [];
+  for (let f = 0; f < k; f++) {
+    let best = 0;
+    let bestScore = -1;
+    grid.forEach((_, g) => {
+      const sc = score(meanDice(slices.flatMap((_, s) => (fold[s] === f ? [] : [dice[s][g]]))));
+      if (sc > bestScore) {
+        bestScore = sc;
+        best = g;
+      }
+    });
+    chosen.push(grid[best]);
+    slices.forEach((s, i) => {
+      if (fold[i] === f) perSlice.push({ name: s.name, fold: f, ...dice[i][best] });
+    });
+  }
+  return { folds: k, seed, perSlice, mean: meanDice(perSlice), chosen };
+}

@@ -1,0 +1,52 @@
+/** Dice of the three lesion classes on one slice; null where truth and prediction are both empty. */
+export interface SliceDice {
+  infection: number | null;
+  ggo: number | null;
+  consolidation: number | null;
+}
+
+function dice(a: number, b: number, both: number): number | null {
+  return a + b === 0 ? null : (2 * both) / (a + b);
+}
+
+/** Infection = class 1 or 2 against 0; GGO = class 1; consolidation = class 2. */
+export function sliceDice(pred: Uint8Array, truth: Uint8Array): SliceDice {
+  if (pred.length !== truth.length) throw new RangeError(`size mismatch: ${pred.length} vs ${truth.length} pixels`);
+  const n = { p: [0, 0, 0], t: [0, 0, 0], both: [0, 0, 0] };
+  for (let i = 0; i < pred.length; i++) {
+    const p = pred[i];
+    const t = truth[i];
+    if (p) n.p[0]++;
+    if (t) n.t[0]++;
+    if (p && t) n.both[0]++;
+    if (p === 1 || p === 2) n.p[p]++;
+    if (t === 1 || t === 2) n.t[t]++;
+    if (p === t && (p === 1 || p === 2)) n.both[p]++;
+  }
+  return {
+    infection: dice(n.p[0], n.t[0], n.both[0]),
+    ggo: dice(n.p[1], n.t[1], n.both[1]),
+    consolidation: dice(n.p[2], n.t[2], n.both[2]),
+  };
+}
+
+/** Mean of each class over slices, excluding slices where that class is empty in both (null). */
+export function meanDice(
+  rows: SliceDice[],
+): SliceDice & { counted: { infection: number; ggo: number; consolidation: number } } {
+  const keys = ['infection', 'ggo', 'consolidation'] as const;
+  const out = {
+    infection: null,
+    ggo: null,
+    consolidation: null,
+    counted: { infection: 0, ggo: 0, consolidation: 0 },
+  } as SliceDice & {
+    counted: Record<(typeof keys)[number], number>;
+  };
+  for (const k of keys) {
+    const vals = rows.map((r) => r[k]).filter((v): v is number => v !== null);
+    out[k] = vals.length ? vals.reduce((s, v) => s + v, 0) / vals.length : null;
+    out.counted[k] = vals.length;
+  }
+  return out;
+}

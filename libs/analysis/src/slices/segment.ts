@@ -1,0 +1,73 @@
+import { IDENTITY_DIRECTION, type Vec3, type Volume } from '@mic/imaging';
+import { huBandMethod } from '../lesions/hu.js';
+import { kmeansMethod } from '../lesions/kmeans.js';
+import type { LesionMethod, LesionOptions } from '../lesions/types.js';
+import { applyCalibration, calibrateWindowed } from './calibrate.js';
+import type { GrayImage } from './codec.js';
+import { sliceLungMask, type SliceLungOptions } from './lungmask.js';
+
+export const LESION_METHODS: Record<string, LesionMethod> = { hu: huBandMethod, kmeans: kmeansMethod };
+
+/** Windowed slices carry no spacing; they are crops of the thorax, about this wide in millimetres. */
+export const ASSUMED_FIELD_MM = 320;
+
+export interface SliceResult {
+  /** 0 background, 1 GGO, 2 consolidation. */
+  lesions: Uint8Array;
+  /** 0 background, 1 right lung, 2 left lung. */
+  lungs: Uint8Array;
+}
+
+export interface SliceOptions {
+  method?: string;
+  lung?: SliceLungOptions;
+  lesion?: LesionOptions;
+}
+
+export function lesionMethod(name: string): LesionMethod {
+  const m = LESION_METHODS[name];
+  if (!m)
+    throw new RangeError(`unknown lesion method '${name}' (expected ${Object.keys(LESION_METHODS).join(' or ')})`);
+  return m;
+}
+
+/** Segments one slice given in HU (e.g. from DICOM) with its in-plane pixel spacing in mm. */
+export function segmentHuSlice(
+  hu: Float32Array,
+  width: number,
+  height: number,
+  spacingMm: number,
+  o: SliceOptions = {},
+): SliceResult {
+  const method = lesionMethod(o.method ?? DEFAULT_SLICE_METHOD);
+  const lungs = sliceLungMask(hu, width, height, o.lung);
+  const dims: Vec3 = [width, height, 1];
+  const base = {
+    dims,
+    spacing: [spacingMm, spacingMm, 1] as Vec3,
+    origin: [0, 0, 0] as Vec3,
+    direction: IDENTITY_DIRECTION,
+  };
+  const huVol: Volume<Float32Array> = { ...base, data: hu };
+  const lungVol: Volume<Uint8Array> = { ...base, data: lungs };
+  const lesions = method.partition(huVol, lungVol, o.lesion).data;
+  return { lesions, lungs };
+}
+
+/**
+ * Band boundaries for pseudo-HU of windowed slices, chosen by 5-fold CV on the labelled training slices (the same
+ * choice on every fold; docs/lesions.md). True-HU input (DICOM) keeps the literature bands of each method.
+ */
+export const WINDOWED_BANDS: LesionOptions = { ggoMinHu: -750, consolidationMinHu: -500 };
+
+/** Segments a windowed 8-bit slice (PNG/JPEG): pseudo-HU from the image's own histogram first. */
+export function segmentWindowedSlice(img: GrayImage, o: SliceOptions = {}): SliceResult {
+  const hu = applyCalibration(img.pixels, calibrateWindowed(img.pixels));
+  return segmentHuSlice(hu, img.width, img.height, ASSUMED_FIELD_MM / img.width, {
+    ...o,
+    lesion: { ...WINDOWED_BANDS, ...o.lesion },
+  });
+}
+
+/** The default method: the better one on the labelled training slices (docs/lesions.md). */
+export const DEFAULT_SLICE_METHOD = 'hu';

@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import { parseDicom, readHu } from '@mic/dicom';
+import {
+  decodeLabels,
+  encodeGrayPng,
+  decodeGray,
+  meanDice,
+  segmentHuSlice,
+  segmentWindowedSlice,
+  sliceDice,
+} from '../src/index.js';
+import { dataPath } from '../../../test/support/data.js';
+
+const TRAIN = ['infnet-covid-semiseg', 'TrainingSet', 'MultiClassInfection-Train'];
+
+describe('label codec and Dice', () => {
+  it('reads the palette GT (red GGO, green consolidation) and grey 0/128/255', () => {
+    const gt = decodeLabels(readFileSync(dataPath(...TRAIN, 'GT', '3.png')));
+    const counts = [0, 0, 0];
+    for (const v of gt.pixels) counts[v]++;
+    // 3.png: 10,139 GGO and 6,038 consolidation pixels (palette colours 128,0,0 and 0,128,0).
+    expect(counts[1]).toBe(10139);
+    expect(counts[2]).toBe(6038);
+    const grey = encodeGrayPng({ width: 3, height: 1, pixels: Uint8Array.of(0, 128, 255) });
+    expect(Array.from(decodeLabels(grey).pixels)).toEqual([0, 1, 2]);
+    const raw = encodeGrayPng({ width: 3, height: 1, pixels: Uint8Array.of(2, 0, 1) });
+    expect(Array.from(decodeLabels(raw).pixels)).toEqual([2, 0, 1]);
+  });
+
+  it('computes Dice per class and skips classes empty in both', () => {
+    const d = sliceDice(Uint8Array.of(1, 1, 2, 0), Uint8Array.of(1, 2, 2, 0));
+    expect(d.infection).toBe(1);
+    expect(d.ggo).toBeCloseTo(2 / 3, 9);
+    expect(d.consolidation).toBeCloseTo(2 / 3, 9);
+    const e = sliceDice(Uint8Array.of(0, 1), Uint8Array.of(0, 1));
+    expect(e.consolidation).toBeNull();
+    const m = meanDice([d, e]);
+    expect(m.consolidation).toBeCloseTo(2 / 3, 9);
+    expect(m.counted.consolidation).toBe(1);
+    expect(() => sliceDice(new Uint8Array(2), new Uint8Array(3))).toThrow(/size mismatch/);
+  });
+});
+
+describe('slice segmentation on real data', () => {
+  it('finds the labelled infection on training slices (Dice floor)', () => {
+    const rows = ['2', '13', '29', '42'].map((id) => {
+      const img = decodeGray(readFileSync(dataPath(...TRAIN, 'Imgs', `${id}.jpg`)));
+      const gt = decodeLabels(readFileSync(dataPath(...TRAIN, 'GT', `${id}.png`)));
+      return sliceDice(segmentWindowedSlice(img, { method: 'hu' }).lesions, gt.pixels);
+    });
+    expect(meanDice(rows).infection).toBeGreaterThan(0.3);
+  });
+
+  async function dicomSlice(...parts: string[]) {
+    const { frames, info } = await readHu(parseDicom(readFileSync(dataPath(...parts))));
+    return {
+      hu: Float32Array.from(frames[0]),
+      w: info.columns,
+      h: info.rows,
+      sp: info.frames[0].pixelSpacing?.[1] ?? 0.7,
+    };
+  }
+
+  function involvement(r: { lesions: Uint8Array; lungs: Uint8Array }): number {
+    let lung = 0;
+    let les = 0;
+    for (let p = 0; p < r.lungs.length; p++) {
+      if (r.lungs[p]) lung++;
+      if (r.lesions[p]) les++;
+    }
+    expect(lung).toBeGreaterThan(10000);
+    return les / lung;
+  }
+
+  it('calls a healthy LIDC slice below 10 % and a COVID-19 slice involved, with both methods', async () => {
+    const healthy = await dicomSlice('lidc-partial', 'LIDC-IDRI-0001', '-117.500000.dcm');
+    const covid = await dicomSlice('covid-ny-sbu-slices', 'A098752', 'axial', '19010127-128.dcm');
+    for (const method of ['hu', 'kmeans']) {
+      const a = segmentHuSlice(healthy.hu, healthy.w, healthy.h, healthy.sp, { method });
+      const b = segmentHuSlice(covid.hu, covid.w, covid.h, covid.sp, { method });
+      // Known weakness: lung-edge partial volume still gives a few per cent on a healthy slice (docs/lesions.md).
+      const clean = involvement(a);
+      expect(clean).toBeLessThan(0.1);
+      expect(involvement(b)).toBeGreaterThan(0.05);
+    }
+  }, 60000);
+
+  it('kmeans is deterministic for a fixed seed', () => {
+    const img = decodeGray(readFileSync(dataPath(...TRAIN, 'Imgs', '52.jpg')));
+    const a = segmentWindowedSlice(img, { method: 'kmeans', lesion: { seed: 3 } }).lesions;
+    const b = segmentWindowedSlice(img, { method: 'kmeans', lesion: { seed: 3 } }).lesions;
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+    expect(a.some((v) => v > 0)).toBe(true);
+  }, 30000);
+});
