@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Config } from '@mic/config';
 
-export type { Pool, PoolConfig } from 'pg';
+export type { Pool, PoolClient, PoolConfig } from 'pg';
 
 /** A connection pool to the catalogue database from the config. */
 export function createPool(config: Config, extra: pg.PoolConfig = {}): pg.Pool {
@@ -14,3 +14,10 @@ export function postgresUrl(config: Config): string {
   const { host, port, user, database } = config.postgres;
   return `postgres://${user}@${host}:${port}/${database}`;
 }
+
+export { migrate, readMigrations, createCatalogPool, MIGRATIONS_DIR, type Migration } from './migrate.js';
+export * from './studies.js';
+export * from './analyses.js';
+export * from './feed.js';
+export * from './mapping.js';
+export * from './queries.js';

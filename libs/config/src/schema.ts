@@ -56,7 +56,53 @@ export const configSchema = z
       })
       .prefault({}),
     api: z.object({ host, port: port.default(18300) }).prefault({}),
-    ingest: z.object({ host, port: port.default(18301) }).prefault({}),
+    ingest: z
+      .object({
+        host,
+        port: port.default(18301),
+        // One society per Orthanc source: its instances are de-identified with its key.
+        society: z.string().min(1).default('A'),
+        societyKey: z.string().min(8).default('mic-local-society-a-deid-key'),
+        source: z.string().min(1).default('orthanc-local'),
+        // Where a source with no saved position starts: every change Orthanc still holds, or only new ones.
+        startAt: z.enum(['beginning', 'now']).default('beginning'),
+        pollMs: z.coerce.number().int().min(50).default(1000),
+        batch: z.coerce.number().int().min(1).max(1000).default(100),
+        // 0: wait for Orthanc's StableStudy; >0: also take a study as settled after this many quiet seconds.
+        settleSeconds: z.coerce.number().min(0).default(0),
+        minSlices: z.coerce.number().int().min(1).default(10),
+        maxSliceThicknessMm: z.coerce.number().positive().default(5),
+        analysisVersion: z.string().min(1).default('1'),
+        retryMaxMs: z.coerce.number().int().min(100).default(30000),
+        stowMaxBytes: z.coerce
+          .number()
+          .int()
+          .min(1024)
+          .default(512 * 1024 * 1024),
+        // PS3.15 options on top of the basic profile (comma-separated; see `mic deid`).
+        deidOptions: z.string().default('retain-dates-shifted,clean-descriptors'),
+      })
+      .prefault({}),
+    catalog: z
+      .object({
+        schema: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]*$/)
+          .default('mic'),
+        // AES-256-GCM key for the pseudonym -> original mapping: 64 hex characters (32 bytes).
+        mappingKey: z
+          .string()
+          .regex(/^[0-9a-fA-F]{64}$/)
+          .default('6d69632d6c6f63616c2d6d617070696e672d6b65792d6f6e6c792d666f722d64'),
+      })
+      .prefault({}),
+    queue: z
+      .object({
+        prefix: z.string().min(1).default('mic'),
+        attempts: z.coerce.number().int().min(1).default(3),
+        backoffMs: z.coerce.number().int().min(1).default(5000),
+      })
+      .prefault({}),
     worker: z.object({ host, port: port.default(18302) }).prefault({}),
   })
   .strict();

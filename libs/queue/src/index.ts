@@ -38,3 +38,6 @@ export async function pingRedis(config: Config, timeoutMs = 2000): Promise<strin
     redis.disconnect();
   }
 }
+
+export * from './contracts.js';
+export * from './analysis.js';

@@ -14,3 +14,5 @@ export function createMetricsRegistry(service: string): Registry {
   collectDefaultMetrics({ register: registry });
   return registry;
 }
+
+export * from './service.js';
