@@ -21,8 +21,15 @@ case "$action" in
     for s in "${services[@]}"; do "start_$s"; done
     ;;
   down)
-    # Reverse order: keycloak and the others before the databases they might use.
-    for ((i = ${#services[@]} - 1; i >= 0; i--)); do "stop_${services[$i]}"; done
+    # In parallel: each server shuts down cleanly on its own (SeaweedFS and Orthanc take several seconds).
+    pids=()
+    for s in "${services[@]}"; do
+      "stop_$s" &
+      pids+=($!)
+    done
+    rc=0
+    for p in "${pids[@]}"; do wait "$p" || rc=1; done
+    exit "$rc"
     ;;
   *) die "usage: stack.sh up|down [service...]" ;;
 esac
