@@ -2,3 +2,5 @@ export * from './lesions/types.js';
 export * from './lungs/index.js';
 export * from './lesions/index.js';
 export * from './slices/index.js';
+export * from './quantify/index.js';
+export * from './pipeline.js';

@@ -1,0 +1,105 @@
+import type { Volume } from '@mic/imaging';
+import type { HuVolume, LesionMethod, LesionOptions } from './lesions/types.js';
+import { segmentLungs, type LungSegmentationOptions } from './lungs/segment.js';
+import { quantify, type RegionStats, type ZoneStats } from './quantify/quantify.js';
+import { severityOf, type Severity } from './quantify/severity.js';
+import { classifyTypicality, typicalityFeatures, type Typicality } from './quantify/typicality.js';
+
+export const ANALYSIS_VERSION = '1.0.0';
+
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+export interface AnalysisReport {
+  input: { dims: number[]; spacingMm: number[]; slices: number };
+  lung: { right: { volumeMl: number }; left: { volumeMl: number }; total: { volumeMl: number } };
+  lesions: {
+    method: string;
+    ggo: { volumeMl: number };
+    consolidation: { volumeMl: number };
+  };
+  involvement: {
+    percent: number;
+    right: { percent: number };
+    left: { percent: number };
+    poPercent: number;
+    phoPercent: number;
+  };
+  regions: { right: RegionStats; left: RegionStats; total: RegionStats };
+  zones: ZoneStats[];
+  severity: Severity;
+  typicality: Typicality;
+  warnings: string[];
+  timingsMs: Record<string, number>;
+  versions: Record<string, string>;
+}
+
+export interface AnalysisResult {
+  lungs: Volume<Uint8Array>;
+  lesions: Volume<Uint8Array>;
+  report: AnalysisReport;
+}
+
+export interface AnalyzeOptions {
+  method: LesionMethod;
+  lesionOptions?: LesionOptions;
+  lungOptions?: LungSegmentationOptions;
+  /** Called as each stage starts (progress display). */
+  onStage?: (stage: string, index: number, count: number) => void;
+}
+
+function roundStats<T extends RegionStats>(s: T): T {
+  const out = { ...s } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(s)) if (typeof v === 'number') out[k] = round(v);
+  return out as T;
+}
+
+/** Lung segmentation, lesion partition, quantification, severity and typicality of one HU volume. */
+export function analyzeVolume(hu: HuVolume, o: AnalyzeOptions): AnalysisResult {
+  const timingsMs: Record<string, number> = {};
+  const stages = ['lungs', 'lesions', 'quantify', 'typicality'];
+  const time = <T>(name: string, f: () => T): T => {
+    o.onStage?.(name, stages.indexOf(name), stages.length);
+    const t = performance.now();
+    const r = f();
+    timingsMs[name] = Math.round(performance.now() - t);
+    return r;
+  };
+  const seg = time('lungs', () => segmentLungs(hu, o.lungOptions));
+  const lesions = time('lesions', () => o.method.partition(hu, seg.labels, o.lesionOptions));
+  const q = time('quantify', () => quantify(hu, seg.labels, lesions));
+  const typ = time('typicality', () => classifyTypicality(typicalityFeatures(seg.labels, lesions, q)));
+  const f = typ.features as unknown as Record<string, number | boolean>;
+  for (const k of Object.keys(f)) if (typeof f[k] === 'number') f[k] = round(f[k] as number, 3);
+  const report: AnalysisReport = {
+    input: { dims: [...hu.dims], spacingMm: hu.spacing.map((x) => round(x, 4)), slices: hu.dims[2] },
+    lung: {
+      right: { volumeMl: round(q.right.volumeMl) },
+      left: { volumeMl: round(q.left.volumeMl) },
+      total: { volumeMl: round(q.total.volumeMl) },
+    },
+    lesions: {
+      method: `${o.method.name} ${o.method.version}`,
+      ggo: { volumeMl: round(q.total.ggoMl) },
+      consolidation: { volumeMl: round(q.total.consolidationMl) },
+    },
+    involvement: {
+      percent: round(q.total.involvementPercent),
+      right: { percent: round(q.right.involvementPercent) },
+      left: { percent: round(q.left.involvementPercent) },
+      poPercent: round(q.total.poPercent),
+      phoPercent: round(q.total.phoPercent),
+    },
+    regions: { right: roundStats(q.right), left: roundStats(q.left), total: roundStats(q.total) },
+    zones: q.zones.map(roundStats),
+    severity: severityOf(q),
+    typicality: typ,
+    warnings: seg.warnings,
+    timingsMs,
+    versions: {
+      analysis: ANALYSIS_VERSION,
+      lungSegmentation: seg.version,
+      lesions: `${o.method.name} ${o.method.version}`,
+    },
+  };
+  return { lungs: seg.labels, lesions, report };
+}

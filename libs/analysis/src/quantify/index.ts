@@ -1,0 +1,3 @@
+export * from './quantify.js';
+export * from './severity.js';
+export * from './typicality.js';
