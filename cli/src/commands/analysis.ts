@@ -1,4 +1,97 @@
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { analyzeVolume, huBandMethod, kmeansMethod, type AnalysisResult, type LesionMethod } from '@mic/analysis';
+import { assembleSeries, readNifti, writeNifti } from '@mic/dicom';
+import { axialMosaic, coronalView } from '../analysis/render.js';
+import { CliError } from '../errors.js';
 
-// `mic analyze`, `mic segment-slice`, `mic eval-slices` (analysis engine).
-export function registerAnalysis(_program: Command): void {}
+const METHODS: Record<string, LesionMethod> = { hu: huBandMethod, kmeans: kmeansMethod };
+
+type HuInput = Parameters<typeof analyzeVolume>[0];
+
+/** A bar on stderr when it is a terminal; nothing otherwise (logs stay clean). */
+function progress(label: string): (stage: string, i: number, n: number) => void {
+  if (!process.stderr.isTTY) return () => {};
+  return (stage, i, n) => {
+    const width = 24;
+    const done = Math.round((width * i) / n);
+    process.stderr.write(`\r${label} [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${stage.padEnd(12)}`);
+    if (i === n) process.stderr.write('\n');
+  };
+}
+
+async function loadInput(input: string): Promise<{ hu: HuInput; dicom: boolean }> {
+  let st;
+  try {
+    st = statSync(input);
+  } catch {
+    throw new CliError(`input not found: ${input}`);
+  }
+  if (st.isFile()) {
+    if (!/\.nii(\.gz)?$/i.test(input))
+      throw new CliError(`input must be a DICOM series folder or a .nii/.nii.gz file: ${input}`);
+    let v;
+    try {
+      v = readNifti(new Uint8Array(readFileSync(input)));
+    } catch (err) {
+      throw new CliError(`cannot read NIfTI ${input}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const hu = v.data instanceof Int16Array || v.data instanceof Float32Array ? v.data : Float32Array.from(v.data);
+    return { hu: { ...v, data: hu }, dicom: false };
+  }
+  const files = readdirSync(input, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+  const inputs = files.map((f) => ({ name: f, bytes: new Uint8Array(readFileSync(f)) }));
+  const { series } = await assembleSeries(inputs);
+  if (series.length === 0) throw new CliError(`no DICOM image series in ${input}`);
+  const s = series.reduce((a, b) => (b.volume.dims[2] > a.volume.dims[2] ? b : a));
+  if (s.volume.dims[2] < 1) throw new CliError(`series in ${input} has no slices`);
+  return { hu: s.volume, dicom: true };
+}
+
+function writeOutputs(out: string, r: AnalysisResult, hu: HuInput): string[] {
+  mkdirSync(out, { recursive: true });
+  const written: [string, Uint8Array | Buffer | string][] = [
+    ['lungs.nii.gz', writeNifti(r.lungs)],
+    ['lesions.nii.gz', writeNifti(r.lesions)],
+    ['axial.png', axialMosaic(r, hu.data)],
+    ['coronal.png', coronalView(r, hu.data)],
+  ];
+  for (const [name, bytes] of written) writeFileSync(join(out, name), bytes);
+  return written.map(([n]) => n);
+}
+
+// `mic analyze` (analysis engine). `segment-slice` and `eval-slices` live in slices.ts.
+export function registerAnalysis(program: Command): void {
+  program
+    .command('analyze')
+    .description('lung segmentation, GGO/consolidation partition, severity and RSNA typicality of a chest CT')
+    .argument('<input>', 'DICOM series folder or .nii/.nii.gz volume (HU)')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--method <name>', 'lesion partition: hu | kmeans', 'hu')
+    .action(async (input: string, opts: { out: string; method: string }) => {
+      const method = METHODS[opts.method];
+      if (!method) throw new CliError(`unknown --method ${opts.method} (use hu or kmeans)`);
+      const t0 = performance.now();
+      const { hu, dicom } = await loadInput(input);
+      const readMs = Math.round(performance.now() - t0);
+      const bar = progress('analyze');
+      const r = analyzeVolume(hu, { method, onStage: bar });
+      bar('done', 1, 1);
+      const t1 = performance.now();
+      const files = writeOutputs(opts.out, r, hu);
+      r.report.timingsMs = { read: readMs, ...r.report.timingsMs, write: Math.round(performance.now() - t1) };
+      r.report.timingsMs.total = Math.round(performance.now() - t0);
+      if (dicom) r.report.warnings.push('seg.dcm and sr.dcm are not written yet');
+      writeFileSync(join(opts.out, 'report.json'), JSON.stringify(r.report, null, 2) + '\n');
+      const rep = r.report;
+      process.stdout.write(
+        `lungs R ${rep.lung.right.volumeMl} mL, L ${rep.lung.left.volumeMl} mL; GGO ${rep.lesions.ggo.volumeMl} mL, ` +
+          `consolidation ${rep.lesions.consolidation.volumeMl} mL; involvement ${rep.involvement.percent} %; ` +
+          `${rep.severity.mosmed}; ${rep.typicality.category}\n` +
+          `wrote ${['report.json', ...files].join(', ')} to ${opts.out}\n`,
+      );
+    });
+}
