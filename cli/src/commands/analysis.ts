@@ -2,7 +2,8 @@ import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { analyzeVolume, huBandMethod, kmeansMethod, type AnalysisResult, type LesionMethod } from '@mic/analysis';
-import { assembleSeries, readNifti, writeNifti } from '@mic/dicom';
+import { assembleSeries, readNifti, writeNifti, type SeriesVolume } from '@mic/dicom';
+import { dicomOutputs } from '../analysis/dicom-out.js';
 import { axialMosaic, coronalView } from '../analysis/render.js';
 import { CliError } from '../errors.js';
 
@@ -21,7 +22,7 @@ function progress(label: string): (stage: string, i: number, n: number) => void 
   };
 }
 
-async function loadInput(input: string): Promise<{ hu: HuInput; dicom: boolean }> {
+async function loadInput(input: string): Promise<{ hu: HuInput; series?: SeriesVolume }> {
   let st;
   try {
     st = statSync(input);
@@ -38,7 +39,7 @@ async function loadInput(input: string): Promise<{ hu: HuInput; dicom: boolean }
       throw new CliError(`cannot read NIfTI ${input}: ${err instanceof Error ? err.message : String(err)}`);
     }
     const hu = v.data instanceof Int16Array || v.data instanceof Float32Array ? v.data : Float32Array.from(v.data);
-    return { hu: { ...v, data: hu }, dicom: false };
+    return { hu: { ...v, data: hu } };
   }
   const files = readdirSync(input, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
@@ -48,10 +49,10 @@ async function loadInput(input: string): Promise<{ hu: HuInput; dicom: boolean }
   if (series.length === 0) throw new CliError(`no DICOM image series in ${input}`);
   const s = series.reduce((a, b) => (b.volume.dims[2] > a.volume.dims[2] ? b : a));
   if (s.volume.dims[2] < 1) throw new CliError(`series in ${input} has no slices`);
-  return { hu: s.volume, dicom: true };
+  return { hu: s.volume, series: s };
 }
 
-function writeOutputs(out: string, r: AnalysisResult, hu: HuInput): string[] {
+function writeOutputs(out: string, r: AnalysisResult, hu: HuInput, series?: SeriesVolume): string[] {
   mkdirSync(out, { recursive: true });
   const written: [string, Uint8Array | Buffer | string][] = [
     ['lungs.nii.gz', writeNifti(r.lungs)],
@@ -59,6 +60,14 @@ function writeOutputs(out: string, r: AnalysisResult, hu: HuInput): string[] {
     ['axial.png', axialMosaic(r, hu.data)],
     ['coronal.png', coronalView(r, hu.data)],
   ];
+  if (series) {
+    try {
+      const { seg, sr } = dicomOutputs(series, r);
+      written.push(['seg.dcm', seg], ['sr.dcm', sr]);
+    } catch (err) {
+      r.report.warnings.push(`seg.dcm and sr.dcm not written: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   for (const [name, bytes] of written) writeFileSync(join(out, name), bytes);
   return written.map(([n]) => n);
 }
@@ -75,16 +84,15 @@ export function registerAnalysis(program: Command): void {
       const method = METHODS[opts.method];
       if (!method) throw new CliError(`unknown --method ${opts.method} (use hu or kmeans)`);
       const t0 = performance.now();
-      const { hu, dicom } = await loadInput(input);
+      const { hu, series } = await loadInput(input);
       const readMs = Math.round(performance.now() - t0);
       const bar = progress('analyze');
       const r = analyzeVolume(hu, { method, onStage: bar });
       bar('done', 1, 1);
       const t1 = performance.now();
-      const files = writeOutputs(opts.out, r, hu);
+      const files = writeOutputs(opts.out, r, hu, series);
       r.report.timingsMs = { read: readMs, ...r.report.timingsMs, write: Math.round(performance.now() - t1) };
       r.report.timingsMs.total = Math.round(performance.now() - t0);
-      if (dicom) r.report.warnings.push('seg.dcm and sr.dcm are not written yet');
       writeFileSync(join(opts.out, 'report.json'), JSON.stringify(r.report, null, 2) + '\n');
       const rep = r.report;
       process.stdout.write(

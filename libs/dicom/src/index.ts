@@ -14,5 +14,5 @@ export * from './seg/index.js';
 export * from './sr/index.js';
 export type { Code, AlgorithmIdentification, PatientStudy } from './write/common.js';
 export { assembleSeries } from './volume/assemble.js';
-export type { AssembleResult, SeriesVolume } from './volume/assemble.js';
+export type { AssembleOptions, AssembleResult, SeriesVolume } from './volume/assemble.js';
 export { flipAxis } from './volume/reorient.js';

@@ -1,7 +1,7 @@
 import type { Vec3, Volume } from '@mic/imaging';
 import { readHu } from '../decode/hu.js';
 import { imageInfo, type FrameInfo, type ImageInfo } from '../parse/image.js';
-import { parseDicom, type DicomFile } from '../parse/parse.js';
+import { parseDicom, type Dataset, type DicomFile } from '../parse/parse.js';
 import { str } from '../parse/values.js';
 
 export interface SeriesVolume {
@@ -9,6 +9,8 @@ export interface SeriesVolume {
   /** SOP Instance UID of each slice (k), and its 1-based frame number within that instance. */
   sopInstanceUids: string[];
   frameNumbers: number[];
+  /** Header (dataset without pixel data) of each slice's instance, e.g. for the source references of a SEG. */
+  headers: Dataset[];
   /** Problems found (gaps, duplicates, tilt, skipped objects): one line each. */
   warnings: string[];
   studyInstanceUid: string;
@@ -50,11 +52,19 @@ const cross = (a: number[], b: number[]): Vec3 => [
 ];
 const dot = (a: number[], b: number[]) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 
+export interface AssembleOptions {
+  /** Decodes one file to HU (default readHu in this thread); may run elsewhere, calls are issued concurrently. */
+  decode?: (file: DicomFile) => Promise<Awaited<ReturnType<typeof readHu>>>;
+}
+
 /**
  * Groups files by SeriesInstanceUID and stacks each series into a volume in LPS, slices sorted along the slice normal
  * (ascending, so for axial head-first-supine slice 0 is the most inferior), slice spacing from the positions.
  */
-export async function assembleSeries(inputs: { name: string; bytes: Uint8Array }[]): Promise<AssembleResult> {
+export async function assembleSeries(
+  inputs: { name: string; bytes: Uint8Array }[],
+  options: AssembleOptions = {},
+): Promise<AssembleResult> {
   const skipped: AssembleResult['skipped'] = [];
   const bySeries = new Map<string, { slices: Slice[]; warnings: string[] }>();
   for (const { name, bytes } of inputs) {
@@ -94,7 +104,7 @@ export async function assembleSeries(inputs: { name: string; bytes: Uint8Array }
       skipped.push(...group.warnings.map((w) => ({ name: uid || '(no SeriesInstanceUID)', reason: w })));
       continue;
     }
-    series.push(await stack(group.slices, group.warnings));
+    series.push(await stack(group.slices, group.warnings, options.decode ?? readHu));
   }
   return { series, skipped };
 }
@@ -107,7 +117,11 @@ function majority<T>(items: T[], key: (x: T) => string): { value: string; kept: 
   return { value, kept: items.filter((x) => key(x) === value), dropped: items.filter((x) => key(x) !== value) };
 }
 
-async function stack(all: Slice[], warnings: string[]): Promise<SeriesVolume> {
+async function stack(
+  all: Slice[],
+  warnings: string[],
+  decode: NonNullable<AssembleOptions['decode']>,
+): Promise<SeriesVolume> {
   const size = majority(all, (s) => `${s.info.columns}x${s.info.rows}`);
   for (const s of size.dropped)
     warnings.push(`${s.name}: size ${s.info.columns}x${s.info.rows} differs from ${size.value}; ignored`);
@@ -154,8 +168,9 @@ async function stack(all: Slice[], warnings: string[]): Promise<SeriesVolume> {
       warnings.push(`gantry tilt ${tilt.toFixed(2)} degrees: slices are sheared, the volume axes are not orthogonal`);
   }
   const [nx, ny, nz] = [first.info.columns, first.info.rows, slices.length];
-  const decoded = new Map<DicomFile, Awaited<ReturnType<typeof readHu>>>();
-  for (const s of slices) if (!decoded.has(s.file)) decoded.set(s.file, await readHu(s.file));
+  const files = [...new Set(slices.map((s) => s.file))];
+  const frames = await Promise.all(files.map((f) => decode(f)));
+  const decoded = new Map(files.map((f, i) => [f, frames[i]]));
   const float = [...decoded.values()].some((h) => h.frames[0] instanceof Float32Array);
   const data = float ? new Float32Array(nx * ny * nz) : new Int16Array(nx * ny * nz);
   slices.forEach((s, k) => data.set(decoded.get(s.file)!.frames[s.frame.index], k * nx * ny));
@@ -172,6 +187,7 @@ async function stack(all: Slice[], warnings: string[]): Promise<SeriesVolume> {
     },
     sopInstanceUids: slices.map((s) => s.file.sopInstanceUid),
     frameNumbers: slices.map((s) => s.frame.index + 1),
+    headers: slices.map((s) => s.file.dataset),
     warnings,
     studyInstanceUid: text('StudyInstanceUID'),
     seriesInstanceUid: text('SeriesInstanceUID'),

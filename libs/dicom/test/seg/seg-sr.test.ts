@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { repoRoot } from '../../../../test/support/data.js';
+import { dciodvfy } from '../../../../test/support/dciodvfy.js';
 import dcmjs from 'dcmjs';
 import { readLidcSlab, thresholdLabels, LABEL, type Slab } from '../write/lidc-slab.js';
 import { CODES, SEGMENT_KINDS, sourceSeriesFromHeaders, writeSeg, type SegmentSpec } from '../../src/seg/index.js';
@@ -18,19 +19,6 @@ export const SEGMENTS: SegmentSpec[] = [
 ];
 const ALGORITHM = { name: 'mic-covid', version: '0.1.0' };
 
-/** Errors reported by dciodvfy (dicom3tools); warnings are returned apart. */
-export function dciodvfy(path: string): { errors: string[]; warnings: string[] } {
-  let out: string;
-  try {
-    out = execFileSync('dciodvfy', [path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; code?: string };
-    if (e.code === 'ENOENT') throw new Error('dciodvfy not found: install dicom3tools (apt-get install dicom3tools)');
-    out = `${e.stdout ?? ''}${e.stderr ?? ''}`;
-  }
-  const lines = out.split('\n');
-  return { errors: lines.filter((l) => l.startsWith('Error')), warnings: lines.filter((l) => l.startsWith('Warning')) };
-}
 
 function read(bytes: Uint8Array): Record<string, any> {
   const copy = Uint8Array.from(bytes);
