@@ -1,0 +1,118 @@
+import {
+  clearPending,
+  feedPosition,
+  handledRefs,
+  pendingFailed,
+  readyStudies,
+  savePage,
+  studiesOfRefs,
+  type PendingStudy,
+} from '@mic/catalog';
+import { failureReason, timed } from '@mic/telemetry';
+import type { IngestContext } from './context.js';
+import { finalizeStudy, flushOutbox } from './finalize.js';
+import { OrthancError, type OrthancClient } from './orthanc.js';
+import { ingestBytes } from './store.js';
+
+export class Stopped extends Error {}
+
+/** Reads one page of Orthanc's change feed into the pending table; true when the feed is drained. */
+export async function readChanges(ctx: IngestContext, orthanc: OrthancClient): Promise<boolean> {
+  const { source, batch, settleSeconds, startAt } = ctx.config.ingest;
+  let since = await feedPosition(ctx.pool, source);
+  if (since === undefined) {
+    since = startAt === 'now' ? await orthanc.lastSeq() : 0;
+    await savePage(ctx.pool, source, since, []);
+    ctx.log.info({ source, since }, 'change feed: starting position');
+  }
+  const page = await orthanc.changes(since, batch);
+  if (page.Last < since) {
+    // Orthanc's change log restarted (new database): read it again from the start; handled instances are skipped.
+    ctx.log.warn({ source, saved: since, last: page.Last }, 'change feed went backwards: reading it from the start');
+    await savePage(ctx.pool, source, 0, []);
+    return false;
+  }
+  const touched: { study: string; stable: boolean }[] = [];
+  for (const change of page.Changes) {
+    if (change.ChangeType === 'StableStudy') touched.push({ study: change.ID, stable: true });
+    else if (change.ChangeType === 'NewInstance' && settleSeconds > 0) {
+      // Only needed for the quiet-period rule: Orthanc's own StableStudy names the study directly.
+      try {
+        touched.push({ study: await orthanc.parentStudy(change.ID), stable: false });
+      } catch (err) {
+        if (!(err instanceof OrthancError && err.status === 404)) throw err;
+      }
+    }
+  }
+  if (page.Last !== since || touched.length) await savePage(ctx.pool, source, page.Last, touched);
+  return page.Done;
+}
+
+/**
+ * Pulls every instance of a pending study that is not yet stored or quarantined, then checks completeness: the
+ * instance count Orthanc reports must equal what was handled, else the pass runs again (an instance arrived
+ * meanwhile). Returns the catalogue studies it touched.
+ */
+export async function pullStudy(ctx: IngestContext, orthanc: OrthancClient, study: string): Promise<number[]> {
+  const { source } = ctx.config.ingest;
+  const refOf = (id: string) => `${source}/${id}`;
+  for (let pass = 0; pass < 5; pass++) {
+    let ids: string[];
+    try {
+      ids = await orthanc.studyInstanceIds(study);
+    } catch (err) {
+      if (err instanceof OrthancError && err.status === 404) return []; // deleted from Orthanc meanwhile
+      throw err;
+    }
+    const handled = await handledRefs(ctx.pool, source, ids.map(refOf));
+    for (const id of ids) {
+      if (handled.has(refOf(id))) continue;
+      if (ctx.stopping()) throw new Stopped('stopping');
+      const bytes = await timed(ctx.metrics, 'pull', () => orthanc.instanceFile(id));
+      const out = await ingestBytes(ctx, bytes, { source, sourceRef: refOf(id), sourceStudy: study });
+      ctx.hooks.onInstance?.({
+        source,
+        sourceRef: refOf(id),
+        outcome: out.kind,
+        ...(out.kind === 'quarantined' ? { reason: out.reason } : { studyId: out.studyId }),
+      });
+    }
+    const now = await orthanc.studyInstanceIds(study).catch(() => ids);
+    const done = await handledRefs(ctx.pool, source, now.map(refOf));
+    if (now.length === ids.length && done.size === now.length) return studiesOfRefs(ctx.pool, now.map(refOf));
+    ctx.log.info({ study, before: ids.length, now: now.length, handled: done.size }, 'study changed during pull');
+  }
+  throw new Error(`study ${study} kept changing during 5 passes`);
+}
+
+async function processPending(ctx: IngestContext, orthanc: OrthancClient, p: PendingStudy): Promise<void> {
+  const { source, retryMaxMs } = ctx.config.ingest;
+  try {
+    const studies = await pullStudy(ctx, orthanc, p.study);
+    for (const studyId of studies) {
+      await finalizeStudy(ctx, studyId, 'clinical');
+      await flushOutbox(ctx, studyId);
+    }
+    await clearPending(ctx.pool, source, p.study, p.changes);
+  } catch (err) {
+    if (err instanceof Stopped) throw err;
+    const retryMs = Math.min(retryMaxMs, 1000 * 2 ** Math.min(p.attempts, 10));
+    ctx.metrics.failures.inc({ stage: 'study', reason: failureReason(err) });
+    ctx.log.error(
+      { study: p.study, attempt: p.attempts + 1, retryMs, err: (err as Error).message },
+      'study pass failed',
+    );
+    await pendingFailed(ctx.pool, source, p.study, (err as Error).message, retryMs);
+  }
+}
+
+/** One round: drain the feed, ingest ready studies, flush the outbox. */
+export async function followOnce(ctx: IngestContext, orthanc: OrthancClient): Promise<void> {
+  const { source, settleSeconds } = ctx.config.ingest;
+  for (let i = 0; i < 50 && !ctx.stopping(); i++) if (await readChanges(ctx, orthanc)) break;
+  for (const p of await readyStudies(ctx.pool, source, settleSeconds)) {
+    if (ctx.stopping()) return;
+    await processPending(ctx, orthanc, p);
+  }
+  await flushOutbox(ctx);
+}

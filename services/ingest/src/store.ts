@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import {
+  quarantine,
+  saveMapping,
+  upsertInstance,
+  upsertSeries,
+  upsertStudy,
+  type Pool,
+  type PoolClient,
+} from '@mic/catalog';
+import { deidentify, DeidError, DicomError, parseDicom, type DeidResult, type Dataset } from '@mic/dicom';
+import { timed } from '@mic/telemetry';
+import type { IngestContext } from './context.js';
+
+export interface Origin {
+  source: string;
+  sourceRef: string;
+  /** The source's study the object belongs to, when known (Orthanc study id). */
+  sourceStudy?: string;
+}
+
+export type IngestOutcome =
+  | { kind: 'stored' | 'duplicate'; studyId: number; seriesId: number; sopUid: string; objectKey: string }
+  | { kind: 'quarantined'; reason: string };
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Content-addressed key of a de-identified instance: the same bytes always land on the same object. */
+export function instanceKey(hash: string): string {
+  return `dicom/${hash.slice(0, 2)}/${hash}.dcm`;
+}
+
+const text = (v: unknown): string | null => {
+  const s = Array.isArray(v) ? v.join('\\') : typeof v === 'number' ? String(v) : typeof v === 'string' ? v : '';
+  return s.trim() === '' ? null : s.trim();
+};
+const num = (v: unknown): number | null => {
+  const n = Number(Array.isArray(v) ? v[0] : v);
+  return v === undefined || v === null || v === '' || !Number.isFinite(n) ? null : n;
+};
+
+async function inTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export { inTransaction };
+
+async function putOnce(ctx: IngestContext, key: string, bytes: Uint8Array): Promise<boolean> {
+  const bucket = ctx.config.s3.bucket;
+  try {
+    await ctx.s3.statObject(bucket, key);
+    return false;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code !== 'NotFound' && code !== 'NoSuchKey') throw err;
+  }
+  await ctx.s3.putObject(bucket, key, Buffer.from(bytes), bytes.length, { 'Content-Type': 'application/dicom' });
+  return true;
+}
+
+/**
+ * One object from a source, whatever its path (Orthanc or STOW-RS): de-identify with the society key, store under
+ * its content hash, record it in the catalogue with the encrypted re-identification mapping. A file that cannot be
+ * de-identified or read goes to quarantine with its reason; infrastructure errors are thrown for a retry.
+ */
+export async function ingestBytes(ctx: IngestContext, raw: Uint8Array, origin: Origin): Promise<IngestOutcome> {
+  const { society, societyKey } = ctx.config.ingest;
+  let deid: DeidResult;
+  let dataset: Dataset;
+  let sopUid: string;
+  try {
+    deid = await timed(ctx.metrics, 'deidentify', async () =>
+      deidentify(raw, { key: societyKey, options: ctx.deidOptions }),
+    );
+    const parsed = parseDicom(deid.bytes);
+    dataset = parsed.dataset;
+    sopUid = parsed.sopInstanceUid;
+    for (const field of ['StudyInstanceUID', 'SeriesInstanceUID'])
+      if (!text(dataset[field])) throw new DicomError('BAD_VALUE', `no ${field}`);
+    if (!sopUid) throw new DicomError('BAD_VALUE', 'no SOPInstanceUID');
+  } catch (err) {
+    if (!(err instanceof DeidError) && !(err instanceof DicomError)) throw err;
+    const reason = err.message.split('\n')[0];
+    await quarantine(ctx.pool, { society, ...origin, sha256: sha256(raw), reason });
+    ctx.metrics.instances.inc({ outcome: 'quarantined' });
+    ctx.log.warn({ sourceRef: origin.sourceRef, reason }, 'instance quarantined');
+    return { kind: 'quarantined', reason };
+  }
+
+  const hash = sha256(deid.bytes);
+  const objectKey = instanceKey(hash);
+  await timed(ctx.metrics, 'store', () => putOnce(ctx, objectKey, deid.bytes));
+
+  const ids = await timed(ctx.metrics, 'catalog', () =>
+    inTransaction(ctx.pool, async (db) => {
+      const study = await upsertStudy(db, {
+        society,
+        patientPseudonym: deid.pseudonym,
+        studyUid: text(dataset.StudyInstanceUID)!,
+        source: origin.source,
+        sourceRef: origin.sourceStudy ?? null,
+        studyDate: text(dataset.StudyDate),
+        description: text(dataset.StudyDescription),
+      });
+      const seriesId = await upsertSeries(db, {
+        studyId: study.id,
+        seriesUid: text(dataset.SeriesInstanceUID)!,
+        modality: text(dataset.Modality),
+        bodyPart: text(dataset.BodyPartExamined),
+        description: text(dataset.SeriesDescription),
+        sliceThicknessMm: num(dataset.SliceThickness),
+        imageType: text(dataset.ImageType),
+      });
+      const instance = await upsertInstance(db, {
+        seriesId,
+        sopUid,
+        sopClassUid: text(dataset.SOPClassUID),
+        instanceNumber: num(dataset.InstanceNumber),
+        objectKey,
+        sha256: hash,
+        sizeBytes: deid.bytes.length,
+        sourceRef: origin.sourceRef,
+      });
+      const key = ctx.config.catalog.mappingKey;
+      const patients = Object.fromEntries(
+        Object.entries(deid.mapping.patients).map(([p, m]) => [p, JSON.stringify(m)]),
+      );
+      await saveMapping(db, key, society, 'patient', patients);
+      await saveMapping(db, key, society, 'uid', deid.mapping.uids);
+      return { studyId: study.id, seriesId, created: instance.created };
+    }),
+  );
+  const kind = ids.created ? 'stored' : 'duplicate';
+  ctx.metrics.instances.inc({ outcome: kind });
+  return { kind, studyId: ids.studyId, seriesId: ids.seriesId, sopUid, objectKey };
+}

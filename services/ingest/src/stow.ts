@@ -1,0 +1,91 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Lane } from '@mic/queue';
+import type { IngestContext } from './context.js';
+import { finalizeStudy, flushOutbox } from './finalize.js';
+import { MultipartError, parseContentType, parseMultipart } from './multipart.js';
+import { ingestBytes, sha256 } from './store.js';
+
+const DICOM_JSON = { 'content-type': 'application/dicom+json' };
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new MultipartError(`request body above ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function fail(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: message }));
+}
+
+const ui = (v: string) => ({ vr: 'UI', Value: [v] });
+
+/**
+ * STOW-RS (PS3.18 10.5): POST /dicomweb/studies with multipart/related; type="application/dicom". Each part takes
+ * the same path as an instance pulled from Orthanc; the request is one unit of completeness, so its studies are
+ * finalized (and jobs enqueued) before the answer. 200 all stored, 202 some failed, 409 none stored.
+ */
+export async function handleStow(ctx: IngestContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://ingest');
+  const lane = (url.searchParams.get('lane') ?? 'clinical') as Lane;
+  if (lane !== 'clinical' && lane !== 'research') return fail(res, 400, `unknown lane "${lane}"`);
+  const { mediaType, params } = parseContentType(req.headers['content-type']);
+  if (mediaType !== 'multipart/related')
+    return fail(res, 415, 'expected Content-Type multipart/related; type="application/dicom"');
+  if (params.type && params.type.toLowerCase() !== 'application/dicom')
+    return fail(res, 415, `unsupported part type ${params.type}: only application/dicom`);
+  let parts;
+  try {
+    parts = parseMultipart(await readBody(req, ctx.config.ingest.stowMaxBytes), params.boundary ?? '');
+  } catch (err) {
+    if (err instanceof MultipartError) return fail(res, 400, err.message);
+    throw err;
+  }
+  if (parts.length === 0) return fail(res, 400, 'no parts in the request');
+
+  const referenced: Record<string, unknown>[] = [];
+  const failed: Record<string, unknown>[] = [];
+  const studies = new Set<number>();
+  for (const [index, part] of parts.entries()) {
+    const type = (part.headers['content-type'] ?? 'application/dicom').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/dicom') {
+      failed.push({
+        '00081197': { vr: 'US', Value: [0xa900] },
+        '00000902': { vr: 'LO', Value: [`part ${index + 1}: ${type}`] },
+      });
+      continue;
+    }
+    const hash = sha256(part.body);
+    const out = await ingestBytes(ctx, part.body, { source: 'stow', sourceRef: `stow/${hash}` });
+    ctx.hooks.onInstance?.({
+      source: 'stow',
+      sourceRef: `stow/${hash}`,
+      outcome: out.kind,
+      ...(out.kind === 'quarantined' ? { reason: out.reason } : { studyId: out.studyId }),
+    });
+    if (out.kind === 'quarantined') {
+      failed.push({
+        '00081197': { vr: 'US', Value: [0xc000] },
+        '00000902': { vr: 'LO', Value: [`part ${index + 1}: ${out.reason}`.slice(0, 64)] },
+      });
+    } else {
+      studies.add(out.studyId);
+      referenced.push({ '00081155': ui(out.sopUid), '00081190': { vr: 'UR', Value: [`/studies/${out.studyId}`] } });
+    }
+  }
+  for (const studyId of studies) {
+    await finalizeStudy(ctx, studyId, lane);
+    await flushOutbox(ctx, studyId).catch((err: Error) =>
+      ctx.log.warn({ studyId, err: err.message }, 'jobs stay in the outbox for the next round'),
+    );
+  }
+  const status = failed.length === 0 ? 200 : referenced.length ? 202 : 409;
+  const body: Record<string, unknown> = {};
+  if (referenced.length) body['00081199'] = { vr: 'SQ', Value: referenced };
+  if (failed.length) body['00081198'] = { vr: 'SQ', Value: failed };
+  res.writeHead(status, DICOM_JSON).end(JSON.stringify(body));
+}
