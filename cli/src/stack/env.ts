@@ -9,8 +9,7 @@ export function stackEnv(config: Config, base: NodeJS.ProcessEnv = process.env):
   for (const [name, path] of envVariables()) {
     let value: unknown = config;
     for (const key of path) value = (value as Record<string, unknown> | undefined)?.[key];
-    // false is left unset: the schema's z.coerce.boolean() would read the string "false" as true.
-    if (value === undefined || value === null || value === false) delete env[name];
+    if (value === undefined || value === null) delete env[name];
     else env[name] = String(value);
   }
   return env;

@@ -41,7 +41,7 @@ export const configSchema = z
         secretKey: z.string().min(8).default('mic-secret-key-local'),
         region: z.string().default('us-east-1'),
         bucket: z.string().default('mic'),
-        useSSL: z.coerce.boolean().default(false),
+        useSSL: z.union([z.boolean(), z.stringbool()]).default(false),
       })
       .prefault({}),
     keycloak: z

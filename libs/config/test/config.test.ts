@@ -20,6 +20,12 @@ describe('config', () => {
     expect(c.logLevel).toBe('debug');
   });
 
+  it('reads booleans from the environment as words, not truthiness', () => {
+    expect(loadConfig({ env: { MIC_S3_USE_SSL: 'false' } }).s3.useSSL).toBe(false);
+    expect(loadConfig({ env: { MIC_S3_USE_SSL: 'true' } }).s3.useSSL).toBe(true);
+    expect(() => loadConfig({ env: { MIC_S3_USE_SSL: 'maybe' } })).toThrow(/s3\.useSSL/);
+  });
+
   it('lets the environment override the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mic-config-'));
     const file = join(dir, 'c.json');
