@@ -103,8 +103,52 @@ export const configSchema = z
         backoffMs: z.coerce.number().int().min(1).default(5000),
       })
       .prefault({}),
-    worker: z.object({ host, port: port.default(18302) }).prefault({}),
+    worker: z
+      .object({
+        host,
+        port: port.default(18302),
+        // Jobs analysed at once (each in its own thread).
+        concurrency: z.coerce.number().int().min(1).default(1),
+        // A job whose lock is not renewed within this time is taken as stalled and handed to another worker.
+        lockDurationMs: z.coerce.number().int().min(1000).default(60000),
+        stalledIntervalMs: z.coerce.number().int().min(500).default(30000),
+        maxStalledCount: z.coerce.number().int().min(0).default(2),
+        // Where the analysis runs: the engine has CPU kernels only; 'gpu' is refused until it has GPU kernels.
+        device: z.enum(['cpu', 'gpu']).default('cpu'),
+        lesionMethod: z.enum(['hu', 'kmeans']).default('hu'),
+        // Send SEG and SR back to the Orthanc the study came from.
+        writeBack: z.union([z.boolean(), z.stringbool()]).default(true),
+        // A job may take this long at most (a hung analysis fails and is retried).
+        jobTimeoutMs: z.coerce
+          .number()
+          .int()
+          .min(1000)
+          .default(30 * 60 * 1000),
+      })
+      .prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.env !== 'production') return;
+    // The defaults are for the local stack only; a production deployment must bring its own secrets.
+    for (const path of DEV_SECRETS) {
+      const value = path.reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], c);
+      const fallback = path.reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], DEV_DEFAULTS);
+      if (value === fallback)
+        ctx.addIssue({ code: 'custom', path, message: 'the local-stack default secret is refused in production' });
+    }
+  });
+
+const DEV_SECRETS = [
+  ['postgres', 'password'],
+  ['s3', 'secretKey'],
+  ['orthanc', 'password'],
+  ['keycloak', 'adminPassword'],
+  ['ingest', 'societyKey'],
+  ['catalog', 'mappingKey'],
+];
 
 export type Config = z.infer<typeof configSchema>;
+
+// Parsed once from an empty input so the refusal above compares with the very defaults the schema gives.
+const DEV_DEFAULTS = configSchema.safeParse({ stateDir: '.', cacheDir: '.' }).data as Config;

@@ -56,3 +56,32 @@ describe('config', () => {
     expect(() => loadConfig({ file: '/nonexistent/mic.json', env: {} })).toThrow(/config file/);
   });
 });
+
+describe('config in production', () => {
+  it('refuses the local-stack default secrets', () => {
+    try {
+      loadConfig({ env: { MIC_ENV: 'production' } });
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      const problems = (err as ConfigError).problems.join('\n');
+      for (const key of ['postgres.password', 's3.secretKey', 'ingest.societyKey', 'catalog.mappingKey']) {
+        expect(problems).toContain(key);
+      }
+    }
+  });
+
+  it('accepts a production config that brings its own secrets', () => {
+    const c = loadConfig({
+      env: {
+        MIC_ENV: 'production',
+        MIC_POSTGRES_PASSWORD: 'p',
+        MIC_S3_SECRET_KEY: 'secret-key-xyz',
+        MIC_ORTHANC_PASSWORD: 'o',
+        MIC_KEYCLOAK_ADMIN_PASSWORD: 'k',
+        MIC_INGEST_SOCIETY_KEY: 'society-key-xyz',
+        MIC_CATALOG_MAPPING_KEY: 'ab'.repeat(32),
+      },
+    });
+    expect(c.env).toBe('production');
+  });
+});
