@@ -21,3 +21,4 @@ export * from './analyses.js';
 export * from './feed.js';
 export * from './mapping.js';
 export * from './queries.js';
+export * from './results.js';

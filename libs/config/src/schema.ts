@@ -124,6 +124,8 @@ export const configSchema = z
           .int()
           .min(1000)
           .default(30 * 60 * 1000),
+        // On SIGTERM the current job may finish within this time; after it the job is left to stalled recovery.
+        shutdownGraceMs: z.coerce.number().int().min(0).default(20000),
       })
       .prefault({}),
   })

@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+import {
+  analysisTarget,
+  audit,
+  failAnalysis,
+  finishAnalysis,
+  lookupOriginal,
+  lookupOriginals,
+  saveArtifact,
+  setAnalysisStatus,
+  startAnalysis,
+  writebacksOf,
+  type AnalysisTarget,
+} from '@mic/catalog';
+import type { AnalysisJob, AnalysisProcessor } from '@mic/queue';
+import { failureReason, timed } from '@mic/telemetry';
+import { UnrecoverableError } from 'bullmq';
+import type { WorkerContext } from './context.js';
+import { derivedUids, type OriginalPatient } from './identity.js';
+import { runAnalysisThread, ThreadError, type ThreadResult } from './run-thread.js';
+import { writeBack } from './writeback.js';
+
+const MEDIA_TYPES: Record<string, string> = {
+  'report.json': 'application/json',
+  'seg.dcm': 'application/dicom',
+  'sr.dcm': 'application/dicom',
+  'lungs.nii.gz': 'application/gzip',
+  'lesions.nii.gz': 'application/gzip',
+};
+
+// Failures that a retry cannot fix: the job goes to the dead-letter queue at once, with its reason.
+const PERMANENT = new Set(['BAD_INPUT', 'DicomError', 'NiftiError', 'SegWriteError', 'RangeError']);
+
+/** Where an analysis' outputs live: one folder per series, analysis version and revision (a retry overwrites). */
+export function resultPrefix(job: AnalysisJob): string {
+  return `results/${job.studyUid}/${job.seriesUid}/v${job.analysisVersion}-r${job.revision}`;
+}
+
+async function loadInstances(ctx: WorkerContext, job: AnalysisJob): Promise<{ name: string; bytes: Uint8Array }[]> {
+  return Promise.all(
+    job.objectKeys.map(async (key) => {
+      const stream = await ctx.s3.getObject(job.bucket, key);
+      const chunks: Buffer[] = [];
+      for await (const c of stream) chunks.push(c as Buffer);
+      // A private copy per object: its buffer is handed over (transferred) to the analysis thread.
+      return { name: key, bytes: new Uint8Array(Buffer.concat(chunks)) };
+    }),
+  );
+}
+
+function originalsFor(ctx: WorkerContext, job: AnalysisJob, target: AnalysisTarget) {
+  const key = ctx.config.catalog.mappingKey;
+  return async (uids: string[], patientPseudonym: string) => {
+    const map = await lookupOriginals(ctx.pool, key, target.society, 'uid', uids);
+    const sealed = await lookupOriginal(ctx.pool, key, target.society, 'patient', patientPseudonym);
+    if (!sealed) throw new Error('no original patient for the study in the identity mapping');
+    const p = JSON.parse(sealed) as OriginalPatient;
+    const study = map.get(job.studyUid);
+    const series = map.get(job.seriesUid);
+    if (!study || !series) throw new Error('no original study or series UID in the identity mapping');
+    return {
+      uids: [...map.entries()],
+      patient: { patientId: p.patientId, patientName: p.patientName, dateOffsetDays: p.dateOffsetDays ?? null },
+      derived: derivedUids(study, series, job.analysisVersion, job.revision),
+    };
+  };
+}
+
+async function storeOutputs(ctx: WorkerContext, job: AnalysisJob, analysisId: number, r: ThreadResult) {
+  const stored: Record<string, string> = {};
+  for (const [name, bytes] of Object.entries(r.files)) {
+    const key = `${resultPrefix(job)}/${name}`;
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const mediaType = MEDIA_TYPES[name] ?? 'application/octet-stream';
+    await ctx.s3.putObject(job.bucket, key, Buffer.from(bytes), bytes.length, { 'Content-Type': mediaType });
+    await saveArtifact(ctx.pool, { analysisId, kind: name.split('.')[0], objectKey: key, sha256, mediaType });
+    stored[name] = key;
+  }
+  return stored;
+}
+
+/**
+ * Analyses one series: instances from the object store, the engine in a worker thread, outputs back to the store,
+ * results and engine versions in the catalogue, then SEG and SR to the originating Orthanc under the hospital's own
+ * identifiers (once per analysis version and revision).
+ */
+export function analysisProcessor(ctx: WorkerContext): AnalysisProcessor {
+  const { config } = ctx;
+  return async (job, { jobId, attempt, progress }) => {
+    const log = ctx.log.child({ correlationId: job.correlationId, jobId, attempt });
+    const target = await analysisTarget(ctx.pool, jobId);
+    if (!target) throw new UnrecoverableError(`analysis ${jobId} is not in the catalogue`);
+    const restore = config.worker.writeBack && target.source === config.ingest.source;
+    if (target.status === 'done') {
+      // Finished before, but the queue did not hear of it (a crash after the catalogue was updated).
+      const sent = (await writebacksOf(ctx.pool, target.id)).filter((w) => w.status === 'sent').length;
+      if (!restore || sent === 2) {
+        log.info('analysis already done; nothing to redo');
+        return { analysisId: target.id, alreadyDone: true };
+      }
+    }
+    try {
+      await startAnalysis(ctx.pool, target.id);
+      log.info({ seriesId: job.seriesId, instances: job.objectKeys.length }, 'analysis started');
+      const inputs = await timed(ctx.metrics, 'load', () => loadInstances(ctx, job));
+      const result = await timed(ctx.metrics, 'analyse', () =>
+        runAnalysisThread(
+          {
+            inputs,
+            seriesUid: job.seriesUid,
+            method: config.worker.lesionMethod,
+            uids: derivedUids(job.studyUid, job.seriesUid, job.analysisVersion, job.revision),
+            restore,
+          },
+          {
+            timeoutMs: config.worker.jobTimeoutMs,
+            signal: ctx.signal,
+            originals: originalsFor(ctx, job, target),
+            onStage: (stage, i, n) => void progress({ stage, percent: Math.round((80 * i) / n) }).catch(() => {}),
+          },
+        ),
+      );
+      const artifacts = await timed(ctx.metrics, 'store-results', () => storeOutputs(ctx, job, target.id, result));
+      const versions = {
+        ...result.report.versions,
+        lesionMethod: config.worker.lesionMethod,
+        device: config.worker.device,
+        node: process.version,
+      };
+      const summary = { report: result.report, artifacts };
+      await finishAnalysis(ctx.pool, target.id, summary, versions);
+      await audit(ctx.pool, { actor: 'worker', action: 'analysis.done', studyId: target.studyId, detail: { jobId } });
+      await progress({ stage: 'write-back', percent: 90 }).catch(() => {});
+      const sent = restore && result.restored ? await writeBack(ctx, target, result.restored, log) : [];
+      ctx.metrics.jobs.inc({ outcome: 'done' });
+      log.info(
+        { involvement: result.report.involvement.percent, typicality: result.report.typicality.category, sent },
+        'analysis done',
+      );
+      return { analysisId: target.id, artifacts, writeBack: sent };
+    } catch (err) {
+      // Shutting down past the grace period: leave the job active; its lock expires and stalled recovery hands it
+      // to the next worker without spending an attempt.
+      if (ctx.signal.aborted) return new Promise<never>(() => {});
+      const code = err instanceof ThreadError ? err.code : failureReason(err);
+      const permanent = PERMANENT.has(code) || err instanceof UnrecoverableError;
+      const message = (err as Error).message;
+      const last = permanent || attempt >= config.queue.attempts;
+      await failAnalysis(ctx.pool, target.id, message).catch(() => undefined);
+      if (!last) await setAnalysisStatus(ctx.pool, jobId, 'retrying').catch(() => undefined);
+      ctx.metrics.jobs.inc({ outcome: last ? 'failed' : 'retry' });
+      ctx.metrics.failures.inc({ stage: 'job', reason: code.slice(0, 40) });
+      log.error({ err: message, code, last }, 'analysis failed');
+      throw permanent ? new UnrecoverableError(message) : err;
+    }
+  };
+}

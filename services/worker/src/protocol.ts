@@ -1,0 +1,32 @@
+import type { AnalysisReport } from '@mic/analysis';
+import type { DerivedUids } from './analyse.js';
+import type { OriginalPatient } from './identity.js';
+
+/** What the analysis thread gets at start. */
+export interface ThreadInput {
+  inputs: { name: string; bytes: Uint8Array }[];
+  seriesUid: string;
+  method: string;
+  /** UIDs of the de-identified SEG/SR kept in the object store. */
+  uids: DerivedUids;
+  /** Also write SEG/SR with the original identifiers (for the write-back). */
+  restore: boolean;
+}
+
+/** The original identifiers, sent to the thread once it asked for them. */
+export type RestoreReply =
+  | { type: 'restore'; uids: [string, string][]; patient: OriginalPatient; derived: DerivedUids }
+  | { type: 'restore'; error: string };
+
+export type ThreadMessage =
+  | { type: 'stage'; stage: string; index: number; count: number }
+  | { type: 'need'; uids: string[]; patient: string }
+  | {
+      type: 'done';
+      report: AnalysisReport;
+      /** De-identified outputs for the object store. */
+      files: Record<string, Uint8Array>;
+      /** SEG/SR with original identifiers, when asked for. */
+      restored?: { seg: Uint8Array; sr: Uint8Array; uids: DerivedUids; studyUid: string };
+    }
+  | { type: 'error'; message: string; code: string };

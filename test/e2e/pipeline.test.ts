@@ -1,0 +1,257 @@
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { createCatalogPool, feedPosition, migrate, type Pool } from '@mic/catalog';
+import { analysisQueue, enqueueAnalysis, type AnalysisJob } from '@mic/queue';
+import { createS3Client } from '@mic/storage';
+import { startIngest, type IngestService } from '@mic/ingest';
+import { pseudonymUid } from '@mic/dicom';
+import type { Queue } from 'bullmq';
+import { dataPath } from '../support/data.js';
+import { requireService } from '../integration/support/stack.js';
+import {
+  dcmValue,
+  deleteFromOrthanc,
+  freePort,
+  isolatedConfig,
+  lidcFiles,
+  orthanc,
+  read,
+  stow,
+  storescu,
+  waitFor,
+} from '../integration/support/ingest.js';
+import { WorkerProcess } from './support/worker.js';
+
+jest.setTimeout(240_000);
+
+// One COVID-19 slice is a study of its own: let single-slice series through selection for this run.
+const config = await isolatedConfig({
+  // settle: a study counts as complete after 5 quiet seconds (storescu on a busy machine pauses between files)
+  ingest: { minSlices: 1, settleSeconds: 5 },
+  queue: { backoffMs: 500 },
+  worker: { port: await freePort(), lockDurationMs: 4000, stalledIntervalMs: 2000, shutdownGraceMs: 5000 },
+});
+const s3 = createS3Client(config);
+
+type Row = Record<string, unknown>;
+
+/** PatientName as dcmtk reads it ('' when the attribute is empty). */
+function patientName(file: string): string {
+  try {
+    return dcmValue(file, '0010,0010');
+  } catch {
+    return '';
+  }
+}
+
+const lidc = lidcFiles('LIDC-IDRI-0003');
+const covid = dataPath('covid-ny-sbu-slices', 'A098752', 'axial', '19010127-128.dcm');
+
+describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
+  let pool: Pool;
+  let queue: Queue<AnalysisJob>;
+  let ingest: IngestService;
+  let worker: WorkerProcess;
+  const rows = async (sql: string, params: unknown[] = []): Promise<Row[]> => (await pool.query(sql, params)).rows;
+
+  /** The catalogue's analysis of the study whose original Study Instance UID is given, once done and sent back. */
+  async function doneAnalysis(originalStudyUid: string, ms = 150_000): Promise<Row> {
+    const pseudonym = pseudonymUid(config.ingest.societyKey, originalStudyUid);
+    return waitFor(`the analysis of ${originalStudyUid} done and written back`, ms, async () => {
+      const [a] = await rows(
+        `SELECT a.*, st.study_uid, st.id AS study_id, s.series_uid FROM analyses a
+         JOIN series s ON s.id = a.series_id JOIN studies st ON st.id = s.study_id
+         WHERE st.study_uid = $1 AND a.status = 'done'
+           AND (SELECT count(*) FROM writebacks w WHERE w.analysis_id = a.id AND w.status = 'sent') = 2`,
+        [pseudonym],
+      );
+      return a;
+    });
+  }
+
+  /** SEG and SR instances Orthanc holds in the original study. */
+  async function resultsInOrthanc(originalStudyUid: string): Promise<{ seg: string[]; sr: string[]; studyId: string }> {
+    const [study] = (await orthanc(config, '/tools/lookup', { method: 'POST', body: originalStudyUid })) as {
+      ID: string;
+      Type: string;
+    }[];
+    const series = (await orthanc(config, `/studies/${study.ID}/series`)) as {
+      MainDicomTags: { Modality: string };
+      Instances: string[];
+    }[];
+    const of = (m: string) => series.filter((s) => s.MainDicomTags.Modality === m).flatMap((s) => s.Instances);
+    return { seg: of('SEG'), sr: of('SR'), studyId: study.ID };
+  }
+
+  async function objectBytes(key: string): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const c of await s3.getObject(config.s3.bucket, key)) chunks.push(c as Buffer);
+    const bytes = Buffer.concat(chunks);
+    return key.endsWith('.gz') ? gunzipSync(bytes) : bytes;
+  }
+
+  beforeAll(async () => {
+    for (const s of ['postgres', 'redis', 'orthanc', 's3'] as const) await requireService(s);
+    pool = createCatalogPool(config);
+    await migrate(pool, config.catalog.schema);
+    queue = analysisQueue(config);
+    queue.on('error', () => undefined);
+    for (const f of [lidc[0], covid]) await deleteFromOrthanc(config, dcmValue(f, '0020,000d'));
+    ingest = await startIngest(config);
+    await ingest.ready;
+    await waitFor('a change-feed position', 30_000, () => feedPosition(pool, config.ingest.source));
+    worker = new WorkerProcess({ ...config, logLevel: 'info' });
+    await worker.start();
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+    await ingest?.stop();
+    await queue?.obliterate({ force: true });
+    await queue?.close();
+    await pool?.query(`DROP SCHEMA IF EXISTS ${config.catalog.schema} CASCADE`);
+    await pool?.end();
+  });
+
+  it('analyses a LIDC slab and a COVID-19 slice and returns SEG + SR to the original studies', async () => {
+    storescu(config, [...lidc, covid]);
+    // a single slice holds far less lung than an 11-slice slab: the floor only says the lungs were found
+    for (const [files, patient, minLungMl] of [
+      [lidc, 'LIDC-IDRI-0003', 300],
+      [[covid], 'A098752', 5],
+    ] as const) {
+      const studyUid = dcmValue(files[0], '0020,000d');
+      const seriesUid = dcmValue(files[0], '0020,000e');
+      const a = await doneAnalysis(studyUid);
+      // the catalogue: de-identified study, results and exact engine versions
+      expect(a.study_uid).not.toBe(studyUid);
+      const result = a.result as {
+        report: { lung: { total: { volumeMl: number } }; typicality: { category: string } };
+      };
+      expect(result.report.lung.total.volumeMl).toBeGreaterThan(minLungMl);
+      expect(['typical', 'indeterminate', 'atypical', 'negative']).toContain(result.report.typicality.category);
+      expect(a.versions).toMatchObject({ analysis: expect.any(String), lesions: expect.any(String), device: 'cpu' });
+      // the store: every instance and every artifact, none holding an original identifier
+      const artifacts = await rows('SELECT kind, object_key FROM artifacts WHERE analysis_id = $1', [a.id]);
+      expect(artifacts.map((r) => r.kind).sort()).toEqual(['lesions', 'lungs', 'report', 'seg', 'sr']);
+      const instances = await rows(
+        'SELECT i.object_key FROM instances i JOIN series s ON s.id = i.series_id WHERE s.study_id = $1',
+        [a.study_id],
+      );
+      expect(instances).toHaveLength(files.length);
+      const originals = [patient, studyUid, seriesUid, ...files.map((f) => dcmValue(f, '0008,0018'))];
+      for (const key of [...instances, ...artifacts].map((r) => r.object_key as string)) {
+        const bytes = await objectBytes(key);
+        for (const o of originals)
+          expect({ key, found: bytes.includes(Buffer.from(o, 'latin1')) }).toEqual({ key, found: false });
+      }
+      // the PACS: one SEG and one SR in the original study, under the original patient, referencing the original series
+      const inPacs = await resultsInOrthanc(studyUid);
+      expect({ patient, ...inPacs, logs: inPacs.seg.length ? [] : worker.logs.slice(-30) }).toMatchObject({
+        seg: [expect.any(String)],
+      });
+      expect(inPacs.sr).toHaveLength(1);
+      const seg = (await orthanc(config, `/instances/${inPacs.seg[0]}/simplified-tags`)) as Record<string, unknown>;
+      expect(seg).toMatchObject({ PatientID: patient, StudyInstanceUID: studyUid, Modality: 'SEG' });
+      expect(String(seg.PatientName ?? '')).toBe(patientName(files[0]));
+      const refs = seg.ReferencedSeriesSequence as { SeriesInstanceUID: string }[];
+      expect(refs[0].SeriesInstanceUID).toBe(seriesUid);
+      expect(seg.FrameOfReferenceUID).toBe(dcmValue(files[0], '0020,0052'));
+    }
+  });
+
+  it('sends SEG and SR exactly once: the same study again, and a re-run after a lost confirmation', async () => {
+    const studyUid = dcmValue(lidc[0], '0020,000d');
+    storescu(config, lidc);
+    const a = await doneAnalysis(studyUid);
+    // a re-run as after a crash between Orthanc's answer and the catalogue's record: same UIDs, same instances
+    await pool.query(`UPDATE writebacks SET status = 'pending' WHERE analysis_id = $1`, [a.id]);
+    await pool.query(`UPDATE analyses SET status = 'running' WHERE id = $1`, [a.id]);
+    const job = (await queue.getJob(a.job_id as string))!;
+    const data = job.data;
+    await job.remove();
+    await enqueueAnalysis(queue, data);
+    await waitFor('the re-run to finish', 120_000, async () => {
+      const j = await queue.getJob(a.job_id as string);
+      return j && (await j.getState()) === 'completed' ? true : undefined;
+    });
+    const sent = await rows(`SELECT status, attempts FROM writebacks WHERE analysis_id = $1`, [a.id]);
+    expect(sent).toEqual([
+      { status: 'sent', attempts: 1 },
+      { status: 'sent', attempts: 1 },
+    ]);
+    expect(await rows('SELECT id FROM studies WHERE id = $1', [a.study_id])).toHaveLength(1);
+    expect(await rows('SELECT id FROM analyses WHERE series_id = $1', [a.series_id])).toHaveLength(1);
+    const inPacs = await resultsInOrthanc(studyUid);
+    expect([inPacs.seg.length, inPacs.sr.length]).toEqual([1, 1]);
+  });
+
+  it('finishes a job whose worker was SIGKILLed mid-analysis, with no duplicate', async () => {
+    const files = lidcFiles('LIDC-IDRI-0002');
+    const studyUid = dcmValue(files[0], '0020,000d');
+    await deleteFromOrthanc(config, studyUid);
+    storescu(config, files);
+    const pseudonym = pseudonymUid(config.ingest.societyKey, studyUid);
+    const running = await waitFor('an analysis running', 120_000, async () => {
+      const [r] = await rows(
+        `SELECT a.id, a.job_id, a.series_id FROM analyses a JOIN series s ON s.id = a.series_id
+         JOIN studies st ON st.id = s.study_id WHERE st.study_uid = $1 AND a.status = 'running'`,
+        [pseudonym],
+      );
+      return r;
+    }).catch(async (err: Error) => {
+      const state = await rows('SELECT id, series_id, status, revision, error FROM analyses ORDER BY id');
+      throw new Error(
+        `${err.message}; analyses ${JSON.stringify(state)}; worker: ${worker.logs.slice(-10).join('\n')}`,
+      );
+    });
+    await worker.kill();
+    expect((await queue.getJob(running.job_id as string))!.finishedOn).toBeUndefined();
+    worker = new WorkerProcess({ ...config, logLevel: 'info' });
+    await worker.start();
+    const a = await doneAnalysis(studyUid, 180_000);
+    const all = await rows('SELECT id, revision, status FROM analyses WHERE series_id = $1', [running.series_id]);
+    expect(all).toEqual([{ id: running.id, revision: 1, status: 'done' }]);
+    expect(a.id).toBe(running.id);
+    const inPacs = await resultsInOrthanc(studyUid);
+    expect([inPacs.seg.length, inPacs.sr.length]).toEqual([1, 1]);
+    expect(await rows('SELECT kind FROM artifacts WHERE analysis_id = $1', [a.id])).toHaveLength(5);
+  });
+
+  it('quarantines a corrupt DICOM with its reason while the others are analysed', async () => {
+    const good = dataPath('covid-ny-sbu-slices', 'A002304', 'axial');
+    const { readdirSync } = await import('node:fs');
+    const goodFile = `${good}/${readdirSync(good).filter((f) => f.endsWith('.dcm'))[0]}`;
+    const whole = read(lidcFiles('LIDC-IDRI-0001')[0]);
+    const truncated = whole.subarray(0, whole.length - 5000); // cut inside the pixel data
+    const res = await stow(ingest.port, [read(goodFile), truncated]);
+    expect(res.status).toBe(202);
+    const [q] = await rows(`SELECT reason FROM quarantine WHERE source = 'stow'`);
+    expect(q.reason).toMatch(/\w/);
+    const done = await waitFor('the good slice analysed', 120_000, async () => {
+      const [r] = await rows(
+        `SELECT a.id, a.status FROM analyses a JOIN series s ON s.id = a.series_id JOIN studies st ON st.id = s.study_id
+         WHERE st.source = 'stow' AND a.status = 'done'`,
+      );
+      return r;
+    });
+    // a STOW-RS upload has no PACS to return to: nothing is written back
+    expect(await rows('SELECT * FROM writebacks WHERE analysis_id = $1', [done.id])).toHaveLength(0);
+  });
+
+  it('serves health, readiness and worker metrics', async () => {
+    const base = `http://127.0.0.1:${config.worker.port}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(await ready.json()).toMatchObject({ checks: { catalog: 'ok', queue: 'ok', store: 'ok', orthanc: 'ok' } });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/mic_worker_jobs_total\{[^}]*outcome="done"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/mic_stage_duration_seconds_bucket\{[^}]*stage="analyse"/);
+    expect(metrics).toMatch(/mic_queue_depth\{[^}]*queue="analysis"[^}]*state="completed"/);
+    // structured logs with the study correlation id
+    const line = worker.logs
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === 'analysis done');
+    expect(line).toMatchObject({ service: 'worker', correlationId: expect.stringMatching(/^study-\d+$/) });
+  });
+});
