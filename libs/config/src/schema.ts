@@ -126,6 +126,12 @@ export const configSchema = z
           .default(30 * 60 * 1000),
         // On SIGTERM the current job may finish within this time; after it the job is left to stalled recovery.
         shutdownGraceMs: z.coerce.number().int().min(0).default(20000),
+        // How long a write-back keeps retrying an unreachable Orthanc before the job fails (and is retried later).
+        writeBackRetryMs: z.coerce
+          .number()
+          .int()
+          .min(0)
+          .default(10 * 60 * 1000),
       })
       .prefault({}),
   })
