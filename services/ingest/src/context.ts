@@ -16,6 +16,8 @@ export interface IngestMetrics extends PipelineMetrics {
 export interface InstanceEvent {
   source: string;
   sourceRef: string;
+  /** The source's study (Orthanc study id), when known. */
+  sourceStudy?: string;
   outcome: 'stored' | 'duplicate' | 'quarantined';
   studyId?: number;
   reason?: string;

@@ -73,6 +73,7 @@ export async function pullStudy(ctx: IngestContext, orthanc: OrthancClient, stud
       ctx.hooks.onInstance?.({
         source,
         sourceRef: refOf(id),
+        sourceStudy: study,
         outcome: out.kind,
         ...(out.kind === 'quarantined' ? { reason: out.reason } : { studyId: out.studyId }),
       });

@@ -1,0 +1,297 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { createCatalogPool, feedPosition, lookupOriginal, migrate, type Pool } from '@mic/catalog';
+import { analysisQueue, type AnalysisJob } from '@mic/queue';
+import { createS3Client } from '@mic/storage';
+import { startIngest, type IngestService, type InstanceEvent } from '@mic/ingest';
+import type { Job, Queue } from 'bullmq';
+import { requireService } from './support/stack.js';
+import {
+  dcmValue,
+  deleteFromOrthanc,
+  isolatedConfig,
+  lidcFiles,
+  orthancLastSeq,
+  freePort,
+  orthancStudyId,
+  read,
+  stow,
+  storescu,
+  waitFor,
+} from './support/ingest.js';
+
+jest.setTimeout(300_000);
+
+const config = await isolatedConfig();
+const s3 = createS3Client(config);
+
+interface Row {
+  [k: string]: unknown;
+}
+
+describe('ingest on the local stack', () => {
+  let pool: Pool;
+  let queue: Queue<AnalysisJob>;
+  const running: IngestService[] = [];
+
+  /** Starts ingest and waits until it has a change-feed position, so that what is sent next is seen. */
+  async function start(onInstance?: (e: InstanceEvent) => void): Promise<IngestService> {
+    const svc = await startIngest(config, { onInstance });
+    running.push(svc);
+    await svc.ready;
+    await waitFor('a change-feed position', 30_000, () => feedPosition(pool, config.ingest.source));
+    return svc;
+  }
+
+  async function stop(svc: IngestService): Promise<void> {
+    running.splice(running.indexOf(svc), 1);
+    await svc.stop();
+  }
+
+  const rows = async (sql: string, params: unknown[] = []): Promise<Row[]> => (await pool.query(sql, params)).rows;
+
+  /** Waits until the follower has read past `seq` and has no study left pending. */
+  async function drained(seq: number): Promise<void> {
+    await waitFor('the change feed to be read and pending studies done', 60_000, async () => {
+      const pos = await feedPosition(pool, config.ingest.source);
+      const pending = await rows('SELECT 1 FROM feed_pending WHERE source = $1', [config.ingest.source]);
+      return pos !== undefined && pos >= seq && pending.length === 0 ? true : undefined;
+    });
+  }
+
+  /** Catalogue studies whose encrypted mapping leads back to this original Study Instance UID. */
+  async function studiesOf(originalStudyUid: string): Promise<Row[]> {
+    const out: Row[] = [];
+    for (const study of await rows('SELECT * FROM studies ORDER BY id')) {
+      const original = await lookupOriginal(pool, config.catalog.mappingKey, 'A', 'uid', study.study_uid as string);
+      if (original === originalStudyUid) out.push(study);
+    }
+    return out;
+  }
+
+  const analysesOf = (studyId: unknown) =>
+    rows('SELECT a.* FROM analyses a JOIN series s ON s.id = a.series_id WHERE s.study_id = $1 ORDER BY a.id', [
+      studyId,
+    ]);
+  const instancesOf = (studyId: unknown) =>
+    rows('SELECT i.* FROM instances i JOIN series s ON s.id = i.series_id WHERE s.study_id = $1', [studyId]);
+
+  /** Waits for the one study of this original UID to have an analysis in the queue; returns it and its job. */
+  async function queued(originalStudyUid: string): Promise<{ study: Row; job: Job<AnalysisJob> }> {
+    return waitFor('an analysis job in the queue', 120_000, async () => {
+      const [study] = await studiesOf(originalStudyUid);
+      if (!study) return undefined;
+      const [a] = (await analysesOf(study.id)).filter((r) => r.enqueued_at);
+      const job = a && (await queue.getJob(a.job_id as string));
+      return job ? { study, job } : undefined;
+    });
+  }
+
+  /** This study's jobs in the queue, in any state. */
+  async function jobsOf(studyId: unknown): Promise<Job<AnalysisJob>[]> {
+    const all = await queue.getJobs(['prioritized', 'waiting', 'active', 'delayed', 'completed', 'failed']);
+    return all.filter((j) => j && String(j.data.studyId) === String(studyId));
+  }
+
+  beforeAll(async () => {
+    for (const s of ['postgres', 'redis', 'orthanc', 's3'] as const) await requireService(s);
+    pool = createCatalogPool(config);
+    await migrate(pool, config.catalog.schema);
+    queue = analysisQueue(config);
+    queue.on('error', () => undefined); // reported by the service under test; keep the test output clean
+  });
+
+  afterAll(async () => {
+    for (const svc of running.splice(0)) await svc.stop();
+    await queue?.obliterate({ force: true });
+    await queue?.close();
+    await pool?.query(`DROP SCHEMA IF EXISTS ${config.catalog.schema} CASCADE`);
+    await pool?.end();
+  });
+
+  describe('a LIDC slab sent by storescu to Orthanc', () => {
+    const files = lidcFiles('LIDC-IDRI-0003');
+    const studyUid = dcmValue(files[0], '0020,000d');
+    let svc: IngestService;
+
+    beforeAll(async () => {
+      await deleteFromOrthanc(config, studyUid);
+      svc = await start();
+    });
+
+    afterAll(async () => {
+      await stop(svc);
+    });
+
+    it('ends de-identified in the catalogue and the store, with one clinical job queued', async () => {
+      await storescu(config, files);
+      const { study, job } = await queued(studyUid);
+      expect(await job.getState()).toBe('prioritized');
+      expect(job.data).toMatchObject({ lane: 'clinical', revision: 1, studyId: Number(study.id), society: 'A' });
+      expect(job.data.objectKeys).toHaveLength(files.length);
+
+      expect(study.study_uid).not.toBe(studyUid);
+      const series = await rows('SELECT * FROM series WHERE study_id = $1', [study.id]);
+      expect(series).toHaveLength(1);
+      expect(series[0]).toMatchObject({ modality: 'CT', body_part: 'CHEST', selected: true, revision: 1 });
+      expect(series[0].series_uid).not.toBe(dcmValue(files[0], '0020,000e'));
+      expect(await instancesOf(study.id)).toHaveLength(files.length);
+
+      const [patient] = await rows('SELECT pseudonym FROM patients WHERE id = $1', [study.patient_id]);
+      const pseudonym = patient.pseudonym as string;
+      const original = await lookupOriginal(pool, config.catalog.mappingKey, 'A', 'patient', pseudonym);
+      expect(JSON.parse(original!).patientId).toBe('LIDC-IDRI-0003');
+      // the mapping is scoped: another society cannot read it
+      expect(await lookupOriginal(pool, config.catalog.mappingKey, 'B', 'patient', pseudonym)).toBeUndefined();
+    });
+
+    it('stores no object holding the original patient id or any original UID', async () => {
+      const originals = [
+        'LIDC-IDRI-0003',
+        studyUid,
+        dcmValue(files[0], '0020,000e'),
+        ...files.map((f) => dcmValue(f, '0008,0018')),
+      ].map((s) => Buffer.from(s, 'latin1'));
+      const [study] = await studiesOf(studyUid);
+      const keys = (await instancesOf(study.id)).map((r) => r.object_key as string);
+      expect(keys).toHaveLength(files.length);
+      for (const key of keys) {
+        const chunks: Buffer[] = [];
+        for await (const c of await s3.getObject(config.s3.bucket, key)) chunks.push(c as Buffer);
+        const bytes = Buffer.concat(chunks);
+        expect(bytes.subarray(128, 132).toString()).toBe('DICM');
+        for (const o of originals) expect(bytes.includes(o)).toBe(false);
+      }
+    });
+
+    it('keeps one study and one job when the same study is sent again, through Orthanc and through STOW-RS', async () => {
+      await deleteFromOrthanc(config, studyUid);
+      await storescu(config, files);
+      await drained(await orthancLastSeq(config));
+      const again = await stow(svc.port, files.map(read));
+      expect(again.status).toBe(200);
+      const studies = await studiesOf(studyUid);
+      expect(studies).toHaveLength(1);
+      expect(await instancesOf(studies[0].id)).toHaveLength(files.length);
+      expect(await analysesOf(studies[0].id)).toHaveLength(1);
+      expect(await jobsOf(studies[0].id)).toHaveLength(1);
+    });
+
+    it('answers health, readiness and metrics', async () => {
+      const base = `http://127.0.0.1:${svc.port}`;
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ checks: { catalog: 'ok', queue: 'ok', store: 'ok', orthanc: 'ok' } });
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      const value = (re: RegExp) => Number(re.exec(metrics)?.[1] ?? NaN);
+      expect(value(/mic_ingest_instances_total\{[^}]*outcome="stored"[^}]*\} (\d+)/)).toBeGreaterThanOrEqual(11);
+      expect(value(/mic_queue_depth\{[^}]*state="prioritized"[^}]*\} (\d+)/)).toBeGreaterThanOrEqual(1);
+      expect(metrics).toMatch(/mic_stage_duration_seconds_bucket\{[^}]*stage="deidentify"/);
+    });
+  });
+
+  describe('restarting ingest in the middle of a study', () => {
+    const files = lidcFiles('LIDC-IDRI-0001');
+    const studyUid = dcmValue(files[0], '0020,000d');
+    const orthancStudy = orthancStudyId('LIDC-IDRI-0001', studyUid);
+
+    it('finishes the study after the restart with one study and one job, pulling each instance once', async () => {
+      await deleteFromOrthanc(config, studyUid);
+      const pulled: string[] = [];
+      const first: { svc?: IngestService } = {};
+      let stopping: Promise<void> | undefined;
+      const ours = (e: InstanceEvent) => e.sourceStudy === orthancStudy && e.outcome !== 'quarantined';
+      first.svc = await start((e) => {
+        if (!ours(e)) return;
+        pulled.push(e.sourceRef);
+        if (pulled.length === 4 && first.svc) stopping = stop(first.svc);
+      });
+      await storescu(config, files);
+      await waitFor('ingest to stop after 4 instances', 120_000, async () => (stopping ? true : undefined));
+      await stopping;
+      expect(pulled).toHaveLength(4);
+
+      const second = await start((e) => ours(e) && pulled.push(e.sourceRef));
+      const { study } = await queued(studyUid);
+      expect(pulled).toHaveLength(files.length);
+      expect(new Set(pulled).size).toBe(files.length);
+      expect(await studiesOf(studyUid)).toHaveLength(1);
+      expect(await instancesOf(study.id)).toHaveLength(files.length);
+      expect(await analysesOf(study.id)).toHaveLength(1);
+      expect(await jobsOf(study.id)).toHaveLength(1);
+      await stop(second);
+    });
+  });
+
+  describe('STOW-RS uploads', () => {
+    const files = lidcFiles('LIDC-IDRI-0002');
+    const studyUid = dcmValue(files[0], '0020,000d');
+    let svc: IngestService;
+
+    beforeAll(async () => {
+      svc = await start();
+    });
+
+    afterAll(async () => {
+      await stop(svc);
+    });
+
+    it('quarantines a corrupt file and a non-DICOM part with their reasons while the others proceed', async () => {
+      const good = files.slice(0, 11).map(read);
+      const whole = read(files[11]);
+      const truncated = whole.subarray(0, whole.length - 5000); // cut inside the pixel data
+      const garbage = Buffer.from('this is not a DICOM file at all, just text sent by mistake'.repeat(4));
+      const res = await stow(svc.port, [...good, truncated, garbage], '?lane=research');
+      expect(res.status).toBe(202);
+      expect(res.body['00081199'].Value).toHaveLength(11);
+      expect(res.body['00081198'].Value).toHaveLength(2);
+
+      const q = await rows(`SELECT reason FROM quarantine WHERE source = 'stow' ORDER BY id`);
+      expect(q.map((r) => r.reason)).toEqual([
+        expect.stringMatching(/truncated/),
+        expect.stringMatching(/not a DICOM file/),
+      ]);
+      const [study] = await studiesOf(studyUid);
+      expect(await instancesOf(study.id)).toHaveLength(11);
+      const [a] = await analysesOf(study.id);
+      expect(a).toMatchObject({ lane: 'research', revision: 1 });
+      expect((await queue.getJob(a.job_id as string))?.data.lane).toBe('research');
+    });
+
+    it('treats a late instance as an amendment: the next revision, a new job, never a duplicate', async () => {
+      const res = await stow(svc.port, [read(files[11])]);
+      expect(res.status).toBe(200);
+      const [study] = await studiesOf(studyUid);
+      const analyses = await analysesOf(study.id);
+      expect(analyses.map((r) => r.revision)).toEqual([1, 2]);
+      expect(await jobsOf(study.id)).toHaveLength(2);
+      expect((await queue.getJob(analyses[1].job_id as string))?.data.objectKeys).toHaveLength(12);
+      const audit = await rows(`SELECT action FROM audit WHERE action = 'analysis.amendment' AND study_id = $1`, [
+        study.id,
+      ]);
+      expect(audit).toHaveLength(1);
+      // sending the late instance again changes nothing
+      expect((await stow(svc.port, [read(files[11])])).status).toBe(200);
+      expect(await analysesOf(study.id)).toHaveLength(2);
+      expect(await jobsOf(study.id)).toHaveLength(2);
+    });
+  });
+
+  describe('when Orthanc cannot be reached', () => {
+    it('keeps serving STOW-RS and reports Orthanc in readiness without failing it', async () => {
+      const down = await isolatedConfig({ orthanc: { httpPort: await freePort() } });
+      const svc = await startIngest({ ...down, logLevel: 'fatal', catalog: config.catalog, queue: config.queue });
+      running.push(svc);
+      await svc.ready;
+      const ready = await fetch(`http://127.0.0.1:${svc.port}/readyz`);
+      expect(ready.status).toBe(200);
+      const body = (await ready.json()) as { checks: Record<string, string> };
+      expect(body.checks.orthanc).toMatch(/unreachable/);
+      const res = await stow(svc.port, [read(files3()[0])]);
+      expect(res.status).toBe(200);
+      await stop(svc);
+    });
+  });
+});
+
+const files3 = () => lidcFiles('LIDC-IDRI-0003');
