@@ -134,11 +134,12 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
       // the store: every instance and every artifact, none holding an original identifier
       const artifacts = await rows('SELECT kind, object_key FROM artifacts WHERE analysis_id = $1', [a.id]);
       expect(artifacts.map((r) => r.kind).sort()).toEqual(['lesions', 'lungs', 'report', 'seg', 'sr']);
+      // (ingest may by now also hold its de-identified copy of the SEG/SR sent back: scanned too, not counted)
       const instances = await rows(
-        'SELECT i.object_key FROM instances i JOIN series s ON s.id = i.series_id WHERE s.study_id = $1',
+        'SELECT i.object_key, s.modality FROM instances i JOIN series s ON s.id = i.series_id WHERE s.study_id = $1',
         [a.study_id],
       );
-      expect(instances).toHaveLength(files.length);
+      expect(instances.filter((i) => i.modality === 'CT')).toHaveLength(files.length);
       const originals = [patient, studyUid, seriesUid, ...files.map((f) => dcmValue(f, '0008,0018'))];
       for (const key of [...instances, ...artifacts].map((r) => r.object_key as string)) {
         const bytes = await objectBytes(key);
@@ -216,6 +217,32 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
     const inPacs = await resultsInOrthanc(studyUid);
     expect([inPacs.seg.length, inPacs.sr.length]).toEqual([1, 1]);
     expect(await rows('SELECT kind FROM artifacts WHERE analysis_id = $1', [a.id])).toHaveLength(5);
+  });
+
+  it('finishes the current job on SIGTERM before exiting', async () => {
+    const files = lidcFiles('LIDC-IDRI-0001');
+    const studyUid = dcmValue(files[0], '0020,000d');
+    await deleteFromOrthanc(config, studyUid);
+    await worker.stop();
+    // a grace period longer than the analysis: the job must end done, not left for recovery
+    worker = new WorkerProcess({ ...config, logLevel: 'info', worker: { ...config.worker, shutdownGraceMs: 120_000 } });
+    await worker.start();
+    storescu(config, files);
+    const pseudonym = pseudonymUid(config.ingest.societyKey, studyUid);
+    const running = await waitFor('an analysis running', 120_000, async () => {
+      const [r] = await rows(
+        `SELECT a.id, a.job_id FROM analyses a JOIN series s ON s.id = a.series_id
+         JOIN studies st ON st.id = s.study_id WHERE st.study_uid = $1 AND a.status = 'running'`,
+        [pseudonym],
+      );
+      return r;
+    });
+    expect(await worker.stop()).toBe(0);
+    expect(await (await queue.getJob(running.job_id as string))!.getState()).toBe('completed');
+    const a = await doneAnalysis(studyUid, 1000);
+    expect(a.id).toBe(running.id);
+    worker = new WorkerProcess({ ...config, logLevel: 'info' });
+    await worker.start();
   });
 
   it('quarantines a corrupt DICOM with its reason while the others are analysed', async () => {
