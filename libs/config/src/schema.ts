@@ -126,8 +126,8 @@ export const configSchema = z
           .default(30 * 60 * 1000),
         // On SIGTERM the current job may finish within this time; after it the job is left to stalled recovery.
         shutdownGraceMs: z.coerce.number().int().min(0).default(20000),
-        // How long a write-back keeps retrying an unreachable Orthanc before the job fails (and is retried later).
-        writeBackRetryMs: z.coerce
+        // How long a job keeps retrying an unreachable S3 or Orthanc before it fails (and is retried later).
+        retryUnreachableMs: z.coerce
           .number()
           .int()
           .min(0)

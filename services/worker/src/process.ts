@@ -13,11 +13,12 @@ import {
   type AnalysisTarget,
 } from '@mic/catalog';
 import type { AnalysisJob, AnalysisProcessor } from '@mic/queue';
-import { failureReason, timed } from '@mic/telemetry';
+import { failureReason, timed, type Logger } from '@mic/telemetry';
 import { UnrecoverableError } from 'bullmq';
 import type { WorkerContext } from './context.js';
 import { derivedUids, type OriginalPatient } from './identity.js';
 import { runAnalysisThread, ThreadError, type ThreadResult } from './run-thread.js';
+import { whileUnreachable } from './retry.js';
 import { writeBack } from './writeback.js';
 
 const MEDIA_TYPES: Record<string, string> = {
@@ -36,15 +37,21 @@ export function resultPrefix(job: AnalysisJob): string {
   return `results/${job.studyUid}/${job.seriesUid}/v${job.analysisVersion}-r${job.revision}`;
 }
 
-async function loadInstances(ctx: WorkerContext, job: AnalysisJob): Promise<{ name: string; bytes: Uint8Array }[]> {
+async function loadInstances(
+  ctx: WorkerContext,
+  job: AnalysisJob,
+  log: Logger,
+): Promise<{ name: string; bytes: Uint8Array }[]> {
   return Promise.all(
-    job.objectKeys.map(async (key) => {
-      const stream = await ctx.s3.getObject(job.bucket, key);
-      const chunks: Buffer[] = [];
-      for await (const c of stream) chunks.push(c as Buffer);
-      // A private copy per object: its buffer is handed over (transferred) to the analysis thread.
-      return { name: key, bytes: new Uint8Array(Buffer.concat(chunks)) };
-    }),
+    job.objectKeys.map((key) =>
+      whileUnreachable(ctx, 'load', log, async () => {
+        const stream = await ctx.s3.getObject(job.bucket, key);
+        const chunks: Buffer[] = [];
+        for await (const c of stream) chunks.push(c as Buffer);
+        // A private copy per object: its buffer is handed over (transferred) to the analysis thread.
+        return { name: key, bytes: new Uint8Array(Buffer.concat(chunks)) };
+      }),
+    ),
   );
 }
 
@@ -66,13 +73,15 @@ function originalsFor(ctx: WorkerContext, job: AnalysisJob, target: AnalysisTarg
   };
 }
 
-async function storeOutputs(ctx: WorkerContext, job: AnalysisJob, analysisId: number, r: ThreadResult) {
+async function storeOutputs(ctx: WorkerContext, job: AnalysisJob, analysisId: number, r: ThreadResult, log: Logger) {
   const stored: Record<string, string> = {};
   for (const [name, bytes] of Object.entries(r.files)) {
     const key = `${resultPrefix(job)}/${name}`;
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const mediaType = MEDIA_TYPES[name] ?? 'application/octet-stream';
-    await ctx.s3.putObject(job.bucket, key, Buffer.from(bytes), bytes.length, { 'Content-Type': mediaType });
+    await whileUnreachable(ctx, 'store', log, () =>
+      ctx.s3.putObject(job.bucket, key, Buffer.from(bytes), bytes.length, { 'Content-Type': mediaType }),
+    );
     await saveArtifact(ctx.pool, { analysisId, kind: name.split('.')[0], objectKey: key, sha256, mediaType });
     stored[name] = key;
   }
@@ -102,7 +111,7 @@ export function analysisProcessor(ctx: WorkerContext): AnalysisProcessor {
     try {
       await startAnalysis(ctx.pool, target.id);
       log.info({ seriesId: job.seriesId, instances: job.objectKeys.length }, 'analysis started');
-      const inputs = await timed(ctx.metrics, 'load', () => loadInstances(ctx, job));
+      const inputs = await timed(ctx.metrics, 'load', () => loadInstances(ctx, job, log));
       const result = await timed(ctx.metrics, 'analyse', () =>
         runAnalysisThread(
           {
@@ -120,7 +129,7 @@ export function analysisProcessor(ctx: WorkerContext): AnalysisProcessor {
           },
         ),
       );
-      const artifacts = await timed(ctx.metrics, 'store-results', () => storeOutputs(ctx, job, target.id, result));
+      const artifacts = await timed(ctx.metrics, 'store-results', () => storeOutputs(ctx, job, target.id, result, log));
       const versions = {
         ...result.report.versions,
         lesionMethod: config.worker.lesionMethod,

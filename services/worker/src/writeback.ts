@@ -3,27 +3,8 @@ import type { Logger } from '@mic/telemetry';
 import { failureReason } from '@mic/telemetry';
 import type { WorkerContext } from './context.js';
 import { postInstance } from './orthanc.js';
+import { whileUnreachable } from './retry.js';
 import type { ThreadResult } from './run-thread.js';
-
-// Orthanc restarting or briefly unreachable: keep trying within the job (its lock keeps being renewed) rather than
-// spending queue attempts, which are few and meant for failures of the analysis itself.
-const TRANSIENT = /fetch failed|ECONNREFUSED|ECONNRESET|socket|timeout|HTTP_5\d\d/i;
-
-async function postWithRetry(ctx: WorkerContext, bytes: Uint8Array, log: Logger) {
-  const deadline = Date.now() + ctx.config.worker.writeBackRetryMs;
-  for (let n = 0; ; n++) {
-    try {
-      return await postInstance(ctx.config, bytes);
-    } catch (err) {
-      const e = err as Error & { code?: string };
-      const transient = TRANSIENT.test(`${e.message} ${e.code ?? ''} ${e.name}`);
-      if (!transient || Date.now() > deadline || ctx.signal.aborted) throw err;
-      const waitMs = Math.min(10_000, 250 * 2 ** n);
-      log.warn({ err: e.message, retryMs: waitMs }, 'Orthanc not reachable for the write-back; retrying');
-      await new Promise((r) => setTimeout(r, waitMs));
-    }
-  }
-}
 
 /**
  * Sends SEG then SR to the study's Orthanc. Each is planned in the catalogue first with its deterministic SOP
@@ -47,7 +28,7 @@ export async function writeBack(
     if (plan.status === 'sent') continue;
     const end = ctx.metrics.stageSeconds.startTimer({ stage: 'write-back' });
     try {
-      const stored = await postWithRetry(ctx, o.bytes, log);
+      const stored = await whileUnreachable(ctx, 'write-back', log, () => postInstance(ctx.config, o.bytes));
       await markWriteback(ctx.pool, { ...key, remoteId: stored.id });
       // Orthanc names a study by patient id and study UID: the original study's id means the result joined it.
       if (target.sourceRef && stored.parentStudy !== target.sourceRef)
