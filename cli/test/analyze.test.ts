@@ -77,7 +77,12 @@ describe('mic analyze on an LIDC slab (healthy lungs, DICOM input)', () => {
     const json = JSON.stringify(sr);
     expect(json).toContain('mic-analysis');
     expect(json).toContain(String(report.lung.right.volumeMl));
-    const meanings = { negative: 'Negative for pneumonia', typical: 'Typical appearance' } as Record<string, string>;
-    expect(json).toContain(meanings[report.typicality.category] ?? 'appearance');
+    expect(json).toContain('Negative for pneumonia');
+  });
+
+  it('healthy lungs come out negative for pneumonia with near-zero involvement', () => {
+    expect(report.typicality.category).toBe('negative');
+    expect(report.involvement.percent).toBeLessThan(1);
+    expect(report.severity.mosmed).toBe('CT-0');
   });
 });

@@ -4,3 +4,4 @@ export * from './lesions/index.js';
 export * from './slices/index.js';
 export * from './quantify/index.js';
 export * from './pipeline.js';
+export * from './refine.js';

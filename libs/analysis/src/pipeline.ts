@@ -3,6 +3,7 @@ import type { HuVolume, LesionMethod, LesionOptions } from './lesions/types.js';
 import { segmentLungs, type LungSegmentationOptions } from './lungs/segment.js';
 import { quantify, type RegionStats, type ZoneStats } from './quantify/quantify.js';
 import { severityOf, type Severity } from './quantify/severity.js';
+import { refineLesions, type RefineParams } from './refine.js';
 import { classifyTypicality, typicalityFeatures, type Typicality } from './quantify/typicality.js';
 
 export const ANALYSIS_VERSION = '1.0.0';
@@ -16,6 +17,8 @@ export interface AnalysisReport {
     method: string;
     ggo: { volumeMl: number };
     consolidation: { volumeMl: number };
+    /** Rim-only, vessel-like and tiny components the clean-up dropped. */
+    removed: { components: number; volumeMl: number };
   };
   involvement: {
     percent: number;
@@ -43,6 +46,8 @@ export interface AnalyzeOptions {
   method: LesionMethod;
   lesionOptions?: LesionOptions;
   lungOptions?: LungSegmentationOptions;
+  /** Lesion clean-up parameters; false keeps the method's map as is. */
+  refine?: Partial<RefineParams> | false;
   /** Called as each stage starts (progress display). */
   onStage?: (stage: string, index: number, count: number) => void;
 }
@@ -56,7 +61,7 @@ function roundStats<T extends RegionStats>(s: T): T {
 /** Lung segmentation, lesion partition, quantification, severity and typicality of one HU volume. */
 export function analyzeVolume(hu: HuVolume, o: AnalyzeOptions): AnalysisResult {
   const timingsMs: Record<string, number> = {};
-  const stages = ['lungs', 'lesions', 'quantify', 'typicality'];
+  const stages = ['lungs', 'lesions', 'refine', 'quantify', 'typicality'];
   const time = <T>(name: string, f: () => T): T => {
     o.onStage?.(name, stages.indexOf(name), stages.length);
     const t = performance.now();
@@ -65,7 +70,13 @@ export function analyzeVolume(hu: HuVolume, o: AnalyzeOptions): AnalysisResult {
     return r;
   };
   const seg = time('lungs', () => segmentLungs(hu, o.lungOptions));
-  const lesions = time('lesions', () => o.method.partition(hu, seg.labels, o.lesionOptions));
+  const raw = time('lesions', () => o.method.partition(hu, seg.labels, o.lesionOptions));
+  const refined = time('refine', () =>
+    o.refine === false
+      ? { lesions: raw, removed: { components: 0, ml: 0 } }
+      : refineLesions(raw, seg.labels, hu, o.refine),
+  );
+  const lesions = refined.lesions;
   const q = time('quantify', () => quantify(hu, seg.labels, lesions));
   const typ = time('typicality', () => classifyTypicality(typicalityFeatures(seg.labels, lesions, q)));
   const f = typ.features as unknown as Record<string, number | boolean>;
@@ -81,6 +92,7 @@ export function analyzeVolume(hu: HuVolume, o: AnalyzeOptions): AnalysisResult {
       method: `${o.method.name} ${o.method.version}`,
       ggo: { volumeMl: round(q.total.ggoMl) },
       consolidation: { volumeMl: round(q.total.consolidationMl) },
+      removed: { components: refined.removed.components, volumeMl: round(refined.removed.ml) },
     },
     involvement: {
       percent: round(q.total.involvementPercent),
