@@ -1,13 +1,24 @@
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { analyzeVolume, huBandMethod, kmeansMethod, type AnalysisResult, type LesionMethod } from '@mic/analysis';
+import { availableParallelism } from 'node:os';
+import {
+  analyzeVolume,
+  analyzeVolumeWith,
+  huBandMethod,
+  kmeansMethod,
+  type AnalysisResult,
+  type LesionMethod,
+} from '@mic/analysis';
 import { assembleSeries, readNifti, writeNifti, type SeriesVolume } from '@mic/dicom';
 import { dicomOutputs } from '../analysis/dicom-out.js';
+import { Pool } from '../analysis/pool.js';
 import { axialMosaic, coronalView } from '../analysis/render.js';
 import { CliError } from '../errors.js';
 
 const METHODS: Record<string, LesionMethod> = { hu: huBandMethod, kmeans: kmeansMethod };
+/** Methods that work slice by slice, so slabs give the same map as the whole volume. */
+const SLICEWISE = new Set(['hu']);
 
 type HuInput = Parameters<typeof analyzeVolume>[0];
 
@@ -22,7 +33,7 @@ function progress(label: string): (stage: string, i: number, n: number) => void 
   };
 }
 
-async function loadInput(input: string): Promise<{ hu: HuInput; series?: SeriesVolume }> {
+async function loadInput(input: string, pool: Pool | null): Promise<{ hu: HuInput; series?: SeriesVolume }> {
   let st;
   try {
     st = statSync(input);
@@ -45,7 +56,7 @@ async function loadInput(input: string): Promise<{ hu: HuInput; series?: SeriesV
     .filter((e) => e.isFile())
     .map((e) => join(e.parentPath, e.name));
   const inputs = files.map((f) => ({ name: f, bytes: new Uint8Array(readFileSync(f)) }));
-  const { series } = await assembleSeries(inputs);
+  const { series } = await assembleSeries(inputs, pool ? { decode: (f) => pool.decode(f) } : {});
   if (series.length === 0) throw new CliError(`no DICOM image series in ${input}`);
   const s = series.reduce((a, b) => (b.volume.dims[2] > a.volume.dims[2] ? b : a));
   if (s.volume.dims[2] < 1) throw new CliError(`series in ${input} has no slices`);
@@ -80,26 +91,47 @@ export function registerAnalysis(program: Command): void {
     .argument('<input>', 'DICOM series folder or .nii/.nii.gz volume (HU)')
     .requiredOption('--out <dir>', 'output folder')
     .option('--method <name>', 'lesion partition: hu | kmeans', 'hu')
-    .action(async (input: string, opts: { out: string; method: string }) => {
+    .option(
+      '--threads <n>',
+      'worker threads for decoding and lesions (0: none)',
+      String(Math.min(2, availableParallelism())),
+    )
+    .action(async (input: string, opts: { out: string; method: string; threads: string }) => {
       const method = METHODS[opts.method];
       if (!method) throw new CliError(`unknown --method ${opts.method} (use hu or kmeans)`);
-      const t0 = performance.now();
-      const { hu, series } = await loadInput(input);
-      const readMs = Math.round(performance.now() - t0);
-      const bar = progress('analyze');
-      const r = analyzeVolume(hu, { method, onStage: bar });
-      bar('done', 1, 1);
-      const t1 = performance.now();
-      const files = writeOutputs(opts.out, r, hu, series);
-      r.report.timingsMs = { read: readMs, ...r.report.timingsMs, write: Math.round(performance.now() - t1) };
-      r.report.timingsMs.total = Math.round(performance.now() - t0);
-      writeFileSync(join(opts.out, 'report.json'), JSON.stringify(r.report, null, 2) + '\n');
-      const rep = r.report;
-      process.stdout.write(
-        `lungs R ${rep.lung.right.volumeMl} mL, L ${rep.lung.left.volumeMl} mL; GGO ${rep.lesions.ggo.volumeMl} mL, ` +
-          `consolidation ${rep.lesions.consolidation.volumeMl} mL; involvement ${rep.involvement.percent} %; ` +
-          `${rep.severity.mosmed}; ${rep.typicality.category}\n` +
-          `wrote ${['report.json', ...files].join(', ')} to ${opts.out}\n`,
-      );
+      const threads = Number(opts.threads);
+      if (!Number.isInteger(threads) || threads < 0 || threads > 64)
+        throw new CliError(`--threads must be an integer from 0 to 64: ${opts.threads}`);
+      const pool = Pool.open(threads);
+      try {
+        await analyze(input, opts.out, method, pool);
+      } finally {
+        await pool?.close();
+      }
     });
+}
+
+async function analyze(input: string, out: string, method: LesionMethod, pool: Pool | null): Promise<void> {
+  const t0 = performance.now();
+  const { hu, series } = await loadInput(input, pool);
+  const readMs = Math.round(performance.now() - t0);
+  const bar = progress('analyze');
+  const o = { method, onStage: bar };
+  const r =
+    pool && SLICEWISE.has(method.name)
+      ? await analyzeVolumeWith(hu, o, (h, lungs) => pool.lesions(method.name, h, lungs))
+      : analyzeVolume(hu, o);
+  bar('done', 1, 1);
+  const t1 = performance.now();
+  const files = writeOutputs(out, r, hu, series);
+  r.report.timingsMs = { read: readMs, ...r.report.timingsMs, write: Math.round(performance.now() - t1) };
+  r.report.timingsMs.total = Math.round(performance.now() - t0);
+  writeFileSync(join(out, 'report.json'), JSON.stringify(r.report, null, 2) + '\n');
+  const rep = r.report;
+  process.stdout.write(
+    `lungs R ${rep.lung.right.volumeMl} mL, L ${rep.lung.left.volumeMl} mL; GGO ${rep.lesions.ggo.volumeMl} mL, ` +
+      `consolidation ${rep.lesions.consolidation.volumeMl} mL; involvement ${rep.involvement.percent} %; ` +
+      `${rep.severity.mosmed}; ${rep.typicality.category}\n` +
+      `wrote ${['report.json', ...files].join(', ')} to ${out}\n`,
+  );
 }

@@ -58,19 +58,54 @@ function roundStats<T extends RegionStats>(s: T): T {
   return out as T;
 }
 
-/** Lung segmentation, lesion partition, quantification, severity and typicality of one HU volume. */
-export function analyzeVolume(hu: HuVolume, o: AnalyzeOptions): AnalysisResult {
-  const timingsMs: Record<string, number> = {};
+type Timer = <T>(name: string, f: () => T) => T;
+
+function timer(o: AnalyzeOptions, timingsMs: Record<string, number>): Timer {
   const stages = ['lungs', 'lesions', 'refine', 'quantify', 'typicality'];
-  const time = <T>(name: string, f: () => T): T => {
+  return (name, f) => {
     o.onStage?.(name, stages.indexOf(name), stages.length);
     const t = performance.now();
     const r = f();
     timingsMs[name] = Math.round(performance.now() - t);
     return r;
   };
+}
+
+/** Lung segmentation, lesion partition, quantification, severity and typicality of one HU volume. */
+export function analyzeVolume(hu: HuVolume, o: AnalyzeOptions): AnalysisResult {
+  const timingsMs: Record<string, number> = {};
+  const time = timer(o, timingsMs);
   const seg = time('lungs', () => segmentLungs(hu, o.lungOptions));
   const raw = time('lesions', () => o.method.partition(hu, seg.labels, o.lesionOptions));
+  return finish(hu, seg, raw, o, timingsMs);
+}
+
+/**
+ * As analyzeVolume, with the lesion partition done by `partition` (e.g. per slab in worker threads; it must give
+ * the map `o.method` would).
+ */
+export async function analyzeVolumeWith(
+  hu: HuVolume,
+  o: AnalyzeOptions,
+  partition: (hu: HuVolume, lungs: Volume<Uint8Array>) => Promise<Volume<Uint8Array>>,
+): Promise<AnalysisResult> {
+  const timingsMs: Record<string, number> = {};
+  const seg = timer(o, timingsMs)('lungs', () => segmentLungs(hu, o.lungOptions));
+  o.onStage?.('lesions', 1, 5);
+  const t = performance.now();
+  const raw = await partition(hu, seg.labels);
+  timingsMs.lesions = Math.round(performance.now() - t);
+  return finish(hu, seg, raw, o, timingsMs);
+}
+
+function finish(
+  hu: HuVolume,
+  seg: ReturnType<typeof segmentLungs>,
+  raw: Volume<Uint8Array>,
+  o: AnalyzeOptions,
+  timingsMs: Record<string, number>,
+): AnalysisResult {
+  const time = timer(o, timingsMs);
   const refined = time('refine', () =>
     o.refine === false
       ? { lesions: raw, removed: { components: 0, ml: 0 } }

@@ -41,6 +41,25 @@ function edt1d(f: Float64Array, d: Float64Array, n: number, h: number, v: Int32A
   }
 }
 
+/** First pass on 0/INF values: squared distance to the nearest 0 along the line, by two linear scans. */
+function binaryPass(out: Float32Array, base: number, st: number, len: number, h2: number): void {
+  let last = -1;
+  for (let q = 0; q < len; q++) {
+    const i = base + q * st;
+    if (out[i] === 0) last = q;
+    else if (last >= 0) out[i] = h2 * (q - last) * (q - last);
+  }
+  last = -1;
+  for (let q = len - 1; q >= 0; q--) {
+    const i = base + q * st;
+    if (out[i] === 0) last = q;
+    else if (last >= 0) {
+      const dd = h2 * (last - q) * (last - q);
+      if (dd < out[i]) out[i] = dd;
+    }
+  }
+}
+
 /**
  * Squared Euclidean distance (mm^2) from every voxel to the nearest voxel where `feature` is non-zero,
  * along the given axes only (default all three; [0, 1] gives per-slice 2D distances).
@@ -62,25 +81,34 @@ export function distanceSq(
   const d = new Float64Array(m);
   const v = new Int32Array(m);
   const z = new Float64Array(m + 1);
+  let first = true;
   for (const axis of axes) {
     const len = dims[axis];
     if (len === 1) continue;
     const st = strides[axis];
     const o1 = axis === 0 ? 1 : 0;
     const o2 = axis === 2 ? 1 : 2;
+    const h2 = spacing[axis] * spacing[axis];
     for (let b = 0; b < dims[o2]; b++)
       for (let a = 0; a < dims[o1]; a++) {
         const base = a * strides[o1] + b * strides[o2];
+        if (first) {
+          binaryPass(out, base, st, len, h2);
+          continue;
+        }
         let any = false;
+        let all = true;
         for (let q = 0; q < len; q++) {
           const x = out[base + q * st];
           f[q] = x >= INF ? INF : x;
           if (x < INF) any = true;
+          if (x !== 0) all = false;
         }
-        if (!any) continue;
+        if (!any || all) continue;
         edt1d(f, d, len, spacing[axis], v, z);
         for (let q = 0; q < len; q++) out[base + q * st] = d[q] >= INF ? INF : d[q];
       }
+    first = false;
   }
   return out;
 }
