@@ -4,6 +4,8 @@ import { analysisQueue, type AnalysisJob } from '@mic/queue';
 import { createS3Client } from '@mic/storage';
 import { startIngest, type IngestService, type InstanceEvent } from '@mic/ingest';
 import type { Job, Queue } from 'bullmq';
+import dcmjs from 'dcmjs';
+import { createHash, randomBytes } from 'node:crypto';
 import { requireService } from './support/stack.js';
 import {
   dcmValue,
@@ -67,6 +69,8 @@ describe('ingest on the local stack', () => {
     }
     return out;
   }
+
+  const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
   const analysesOf = (studyId: unknown) =>
     rows('SELECT a.* FROM analyses a JOIN series s ON s.id = a.series_id WHERE s.study_id = $1 ORDER BY a.id', [
@@ -277,6 +281,20 @@ describe('ingest on the local stack', () => {
     });
   });
 
+  describe('results written back by mic', () => {
+    it('are recognised on the way in and not stored again', async () => {
+      const svc = await start();
+      const sr = micSr();
+      const res = await stow(svc.port, [sr]);
+      expect(res.status).toBe(409);
+      expect(JSON.stringify(res.body['00081198'])).toMatch(/skipped: SR written by mic/);
+      const [q] = await rows(`SELECT reason FROM quarantine WHERE source_ref = $1`, [`stow/${sha256(sr)}`]);
+      expect(q.reason).toBe('skipped: SR written by mic');
+      expect(await rows(`SELECT 1 FROM series WHERE modality = 'SR'`)).toHaveLength(0);
+      await stop(svc);
+    });
+  });
+
   describe('when Orthanc cannot be reached', () => {
     it('keeps serving STOW-RS and reports Orthanc in readiness without failing it', async () => {
       const down = await isolatedConfig({ orthanc: { httpPort: await freePort() } });
@@ -295,3 +313,29 @@ describe('ingest on the local stack', () => {
 });
 
 const files3 = () => lidcFiles('LIDC-IDRI-0003');
+
+/** A minimal SR as libs/dicom writes them (Manufacturer "mic"), built with dcmjs. */
+function micSr(): Uint8Array {
+  const { DicomMetaDictionary, DicomDict } = dcmjs.data;
+  const sopClass = '1.2.840.10008.5.1.4.1.1.88.34';
+  const sop = `2.25.${BigInt('0x' + randomBytes(8).toString('hex'))}`;
+  const dict = new DicomDict(
+    DicomMetaDictionary.denaturalizeDataset({
+      FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+      MediaStorageSOPClassUID: sopClass,
+      MediaStorageSOPInstanceUID: sop,
+      TransferSyntaxUID: '1.2.840.10008.1.2.1',
+      ImplementationClassUID: '2.25.1',
+    }),
+  );
+  dict.dict = DicomMetaDictionary.denaturalizeDataset({
+    SOPClassUID: sopClass,
+    SOPInstanceUID: sop,
+    StudyInstanceUID: `${sop}.1`,
+    SeriesInstanceUID: `${sop}.2`,
+    Modality: 'SR',
+    Manufacturer: 'mic',
+    PatientID: 'SOMEONE',
+  });
+  return new Uint8Array(dict.write());
+}

@@ -23,6 +23,9 @@ export type IngestOutcome =
   | { kind: 'stored' | 'duplicate'; studyId: number; seriesId: number; sopUid: string; objectKey: string }
   | { kind: 'quarantined'; reason: string };
 
+/** Manufacturer (0008,0070) of the objects libs/dicom writes. */
+const OWN_MANUFACTURER = 'mic';
+
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -97,6 +100,14 @@ export async function ingestBytes(ctx: IngestContext, raw: Uint8Array, origin: O
     await quarantine(ctx.pool, { society, ...origin, sha256: sha256(raw), reason });
     ctx.metrics.instances.inc({ outcome: 'quarantined' });
     ctx.log.warn({ sourceRef: origin.sourceRef, reason }, 'instance quarantined');
+    return { kind: 'quarantined', reason };
+  }
+
+  // Our own SEG/SR, written back to this PACS by the worker, come back on the change feed: not input, skip them.
+  if (text(dataset.Manufacturer) === OWN_MANUFACTURER && ['SEG', 'SR'].includes(text(dataset.Modality) ?? '')) {
+    const reason = `skipped: ${text(dataset.Modality)} written by mic`;
+    await quarantine(ctx.pool, { society, ...origin, sha256: sha256(raw), reason });
+    ctx.metrics.instances.inc({ outcome: 'skipped' });
     return { kind: 'quarantined', reason };
   }
 
