@@ -104,7 +104,8 @@ export async function serveObservability(
     return true;
   }
   if (path === '/metrics') {
-    await opts.beforeScrape?.().catch(() => undefined);
+    // A dependency that hangs (Redis away) must not hang the scrape: stale gauges are better than none.
+    if (opts.beforeScrape) await within(opts.beforeScrape(), opts.timeoutMs ?? 3000).catch(() => undefined);
     res.writeHead(200, { 'content-type': opts.registry.contentType }).end(await opts.registry.metrics());
     return true;
   }
