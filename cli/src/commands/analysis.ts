@@ -63,13 +63,23 @@ async function loadInput(input: string, pool: Pool | null): Promise<{ hu: HuInpu
   return { hu: s.volume, series: s };
 }
 
-function writeOutputs(out: string, r: AnalysisResult, hu: HuInput, series?: SeriesVolume): string[] {
+/** Picture sizes: full, or small enough for documentation pages (--docs). */
+const PICTURES = { full: { slices: 12, tile: 256, coronal: 512 }, docs: { slices: 8, tile: 128, coronal: 400 } };
+
+function writeOutputs(
+  out: string,
+  r: AnalysisResult,
+  hu: HuInput,
+  series: SeriesVolume | undefined,
+  size: keyof typeof PICTURES,
+): string[] {
   mkdirSync(out, { recursive: true });
+  const pic = PICTURES[size];
   const written: [string, Uint8Array | Buffer | string][] = [
     ['lungs.nii.gz', writeNifti(r.lungs)],
     ['lesions.nii.gz', writeNifti(r.lesions)],
-    ['axial.png', axialMosaic(r, hu.data)],
-    ['coronal.png', coronalView(r, hu.data)],
+    ['axial.png', axialMosaic(r, hu.data, pic.slices, pic.tile)],
+    ['coronal.png', coronalView(r, hu.data, pic.coronal)],
   ];
   if (series) {
     try {
@@ -96,7 +106,8 @@ export function registerAnalysis(program: Command): void {
       'worker threads for decoding and lesions (0: none)',
       String(Math.min(2, availableParallelism())),
     )
-    .action(async (input: string, opts: { out: string; method: string; threads: string }) => {
+    .option('--docs', 'small pictures (8-slice mosaic of 128 px tiles, 400 px coronal) for documentation pages')
+    .action(async (input: string, opts: { out: string; method: string; threads: string; docs?: boolean }) => {
       const method = METHODS[opts.method];
       if (!method) throw new CliError(`unknown --method ${opts.method} (use hu or kmeans)`);
       const threads = Number(opts.threads);
@@ -104,14 +115,20 @@ export function registerAnalysis(program: Command): void {
         throw new CliError(`--threads must be an integer from 0 to 64: ${opts.threads}`);
       const pool = Pool.open(threads);
       try {
-        await analyze(input, opts.out, method, pool);
+        await analyze(input, opts.out, method, pool, opts.docs ? 'docs' : 'full');
       } finally {
         await pool?.close();
       }
     });
 }
 
-async function analyze(input: string, out: string, method: LesionMethod, pool: Pool | null): Promise<void> {
+async function analyze(
+  input: string,
+  out: string,
+  method: LesionMethod,
+  pool: Pool | null,
+  pictures: keyof typeof PICTURES,
+): Promise<void> {
   const t0 = performance.now();
   const { hu, series } = await loadInput(input, pool);
   const readMs = Math.round(performance.now() - t0);
@@ -123,7 +140,7 @@ async function analyze(input: string, out: string, method: LesionMethod, pool: P
       : analyzeVolume(hu, o);
   bar('done', 1, 1);
   const t1 = performance.now();
-  const files = writeOutputs(out, r, hu, series);
+  const files = writeOutputs(out, r, hu, series, pictures);
   r.report.timingsMs = { read: readMs, ...r.report.timingsMs, write: Math.round(performance.now() - t1) };
   r.report.timingsMs.total = Math.round(performance.now() - t0);
   writeFileSync(join(out, 'report.json'), JSON.stringify(r.report, null, 2) + '\n');
