@@ -159,6 +159,11 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
       const refs = seg.ReferencedSeriesSequence as { SeriesInstanceUID: string }[];
       expect(refs[0].SeriesInstanceUID).toBe(seriesUid);
       expect(seg.FrameOfReferenceUID).toBe(dcmValue(files[0], '0020,0052'));
+      const sent = await rows('SELECT kind, remote_id FROM writebacks WHERE analysis_id = $1 ORDER BY kind', [a.id]);
+      expect(sent).toEqual([
+        { kind: 'seg', remote_id: inPacs.seg[0] },
+        { kind: 'sr', remote_id: inPacs.sr[0] },
+      ]);
     }
   });
 
@@ -220,7 +225,7 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
     expect(await rows('SELECT kind FROM artifacts WHERE analysis_id = $1', [a.id])).toHaveLength(5);
   });
 
-  it('finishes the current job on SIGTERM before exiting', async () => {
+  it('gives one analysis after an ingest restart mid-study, and finishes the job on SIGTERM before exiting', async () => {
     const files = lidcFiles('LIDC-IDRI-0001');
     const studyUid = dcmValue(files[0], '0020,000d');
     await deleteFromOrthanc(config, studyUid);
@@ -228,7 +233,27 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
     // a grace period longer than the analysis: the job must end done, not left for recovery
     worker = new WorkerProcess({ ...config, logLevel: 'info', worker: { ...config.worker, shutdownGraceMs: 120_000 } });
     await worker.start();
+    // ingest stops after 4 of the study's instances and starts again
+    await ingest.stop();
+    let pulled = 0;
+    let stopping: Promise<void> | undefined;
+    const first: IngestService = await startIngest(config, {
+      onInstance: () => {
+        if (++pulled === 4) stopping = first.stop();
+      },
+    });
+    ingest = first; // stopped by afterAll if the test fails before the restart
+    await first.ready;
     storescu(config, files);
+    await waitFor('ingest to stop after 4 instances', 120_000, async () => (stopping ? true : undefined)).catch(
+      async (err: Error) => {
+        const pending = await rows('SELECT * FROM feed_pending');
+        throw new Error(`${err.message}; ${pulled} pulled; pending ${JSON.stringify(pending)}`);
+      },
+    );
+    await stopping;
+    ingest = await startIngest(config);
+    await ingest.ready;
     const pseudonym = pseudonymUid(config.ingest.societyKey, studyUid);
     const running = await waitFor('an analysis running', 120_000, async () => {
       const [r] = await rows(
@@ -242,6 +267,10 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
     expect(await (await queue.getJob(running.job_id as string))!.getState()).toBe('completed');
     const a = await doneAnalysis(studyUid, 1000);
     expect(a.id).toBe(running.id);
+    expect(await rows('SELECT id FROM studies WHERE id = $1', [a.study_id])).toHaveLength(1);
+    expect(await rows('SELECT id FROM analyses WHERE series_id = $1', [a.series_id])).toHaveLength(1);
+    const inPacs = await resultsInOrthanc(studyUid);
+    expect([inPacs.seg.length, inPacs.sr.length]).toEqual([1, 1]);
     worker = new WorkerProcess({ ...config, logLevel: 'info' });
     await worker.start();
   });
