@@ -8,6 +8,7 @@ import { registerAnalysis } from './commands/analysis.js';
 import { registerPlatform } from './commands/platform.js';
 import { registerDeid } from './commands/deid.js';
 import { registerSlices } from './commands/slices.js';
+import { registerDemo } from './commands/demo.js';
 
 export function buildProgram(): Command {
   const program = new Command('mic')
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     registerAnalysis,
     registerSlices,
     registerPlatform,
+    registerDemo,
   ]) {
     register(program);
   }

@@ -39,6 +39,22 @@ function unhealthy(config: Config, status: StackStatus, services: ServiceName[],
   return new CliError(`stack up: ${services.join(', ')} ${why} (logs above)`);
 }
 
+/** Starts the named services (default: all) unless running, waits until they answer, prints the health table. */
+export async function stackUp(config: Config, names: string[], timeoutS: number): Promise<StackStatus> {
+  const wanted = pickServices(names);
+  const started = Date.now();
+  const code = await runStackScript(config, 'up', names);
+  if (code !== 0) throw new CliError(`stack up: starting the services failed (exit ${code}, see above)`);
+  let status = await waitHealthy(config, wanted, timeoutS);
+  if (wanted.includes('s3') && (await ensureBucket(createS3Client(config), config.s3.bucket, config.s3.region))) {
+    status = await probeAll(config);
+  }
+  process.stdout.write(`${formatStatus(status)}\n`);
+  const took = ((Date.now() - started) / 1000).toFixed(1);
+  process.stdout.write(`stack up: ${wanted.join(', ')} healthy (${took}s); state in ${config.stateDir}\n`);
+  return status;
+}
+
 export function registerStack(program: Command): void {
   const stack = program.command('stack').description('the local stack: Redis, PostgreSQL, Orthanc, S3, Keycloak');
 
@@ -48,19 +64,9 @@ export function registerStack(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for the services to answer', '300')
     .action(async (names: string[], opts: { timeout: string }, cmd: Command) => {
       const config = configFor(cmd);
-      const wanted = pickServices(names);
       const timeoutS = Number(opts.timeout);
       if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new CliError('--timeout must be a positive number', 2);
-      const started = Date.now();
-      const code = await runStackScript(config, 'up', names);
-      if (code !== 0) throw new CliError(`stack up: starting the services failed (exit ${code}, see above)`);
-      let status = await waitHealthy(config, wanted, timeoutS);
-      if (wanted.includes('s3') && (await ensureBucket(createS3Client(config), config.s3.bucket, config.s3.region))) {
-        status = await probeAll(config);
-      }
-      process.stdout.write(`${formatStatus(status)}\n`);
-      const took = ((Date.now() - started) / 1000).toFixed(1);
-      process.stdout.write(`stack up: ${wanted.join(', ')} healthy (${took}s); state in ${config.stateDir}\n`);
+      await stackUp(config, names, timeoutS);
     });
 
   stack

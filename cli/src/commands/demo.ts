@@ -1,0 +1,172 @@
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { createCatalogPool, feedPosition, migrate, type Pool } from '@mic/catalog';
+import type { Config } from '@mic/config';
+import { pseudonymUid } from '@mic/dicom';
+import { startIngest, type IngestService } from '@mic/ingest';
+import { analysisEvents, analysisQueue } from '@mic/queue';
+import { startWorker, type WorkerService } from '@mic/worker';
+import { configFor } from '../context.js';
+import {
+  deleteStudy,
+  derivedInOrthanc,
+  pipelineConfig,
+  readSeriesDir,
+  storescu,
+  waitUntil,
+  type SeriesOnDisk,
+} from '../demo/pipeline.js';
+import { downloadResults, resultLines, type AnalysisSummary } from '../demo/results.js';
+import { CliError } from '../errors.js';
+import { stackUp } from './stack.js';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const DEFAULT_SERIES = resolve(REPO, '..', 'shared', 'data', 'ricord-1a-419639-000082', 'dicom');
+/** The demo's own catalogue schema, queue prefix and change-feed source: reset at each run. */
+const TAG = 'mic-demo';
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+/** Empties the demo's schema and queue so an earlier run's study, jobs and feed position do not count. */
+async function resetDemoState(config: Config, pool: Pool): Promise<void> {
+  await pool.query(`DROP SCHEMA IF EXISTS ${config.catalog.schema} CASCADE`);
+  await migrate(pool, config.catalog.schema);
+  const queue = analysisQueue(config);
+  queue.on('error', () => undefined);
+  try {
+    await queue.obliterate({ force: true });
+  } finally {
+    await queue.close();
+  }
+}
+
+interface Analysis {
+  job_id: string;
+  status: string;
+  error: string | null;
+  result: AnalysisSummary | null;
+}
+
+async function analysisOf(pool: Pool, config: Config, studyUid: string): Promise<Analysis | undefined> {
+  const { rows } = await pool.query<Analysis>(
+    `SELECT a.job_id, a.status, a.error, a.result FROM analyses a JOIN series s ON s.id = a.series_id
+     JOIN studies st ON st.id = s.study_id WHERE st.study_uid = $1 ORDER BY a.id DESC LIMIT 1`,
+    [pseudonymUid(config.ingest.societyKey, studyUid)],
+  );
+  return rows[0];
+}
+
+async function runDemo(base: Config, series: SeriesOnDisk, timeoutS: number, settleS: number, out: string) {
+  say(`== local stack (redis, postgres, orthanc, s3)`);
+  await stackUp(base, ['redis', 'postgres', 'orthanc', 's3'], 300);
+  const config: Config = {
+    ...pipelineConfig(base, TAG, settleS, { ingest: await freePort(), worker: await freePort() }),
+    logLevel: base.logLevel === 'info' ? 'warn' : base.logLevel,
+  };
+  const pool = createCatalogPool(config, { max: 2 });
+  pool.on('error', () => undefined);
+  const events = analysisEvents(config);
+  events.on('error', () => undefined);
+  let ingest: IngestService | undefined;
+  let worker: WorkerService | undefined;
+  try {
+    await resetDemoState(config, pool);
+    if (await deleteStudy(config, series.studyUid)) say(`removed the earlier copy of the study from Orthanc`);
+    say(`== ingest and worker (catalogue schema ${config.catalog.schema}, queue prefix ${config.queue.prefix})`);
+    let stored = 0;
+    let handled = 0;
+    ingest = await startIngest(config, {
+      onInstance: (e) => {
+        handled++;
+        if (e.outcome === 'stored') stored++;
+      },
+    });
+    worker = await startWorker(config);
+    await Promise.all([ingest.ready, worker.ready]);
+    const deadline = Date.now() + timeoutS * 1000;
+    await waitUntil('ingest to read the change feed', deadline, () => feedPosition(pool, config.ingest.source));
+    events.on('progress', ({ data }) => {
+      const p = data as { stage?: string; percent?: number };
+      if (p.stage) say(`   analysis: ${p.stage} (${p.percent ?? 0} %)`);
+    });
+
+    const t0 = Date.now();
+    const { aeTitle, host, dicomPort } = config.orthanc;
+    say(`== C-STORE ${series.files.length} files from ${series.dir} to ${aeTitle}@${host}:${dicomPort}`);
+    await storescu(config, series.files);
+    const secs = () => ((Date.now() - t0) / 1000).toFixed(1);
+    say(`   sent in ${secs()} s; ingest takes the study as complete after ${settleS} quiet seconds`);
+    await waitUntil('the study to be ingested', deadline, async () =>
+      handled >= series.files.length ? true : undefined,
+    );
+    say(`   ${stored} of ${handled} instances de-identified and stored (${secs()} s)`);
+    const results = await waitUntil(
+      'the SEG and SR in Orthanc',
+      deadline,
+      async () => {
+        const a = await analysisOf(pool, config, series.studyUid);
+        if (a?.status === 'failed') throw new CliError(`analysis ${a.job_id} failed: ${a.error}`);
+        const d = await derivedInOrthanc(config, series.studyUid);
+        return a?.status === 'done' && d.seg.length && d.sr.length ? { a, d } : undefined;
+      },
+      500,
+    ).catch((err: Error) => {
+      throw err instanceof CliError ? err : new CliError(`demo: ${err.message} within ${timeoutS} s`, 5);
+    });
+    say(`== SEG and SR back in Orthanc study ${results.d.studyId} after ${secs()} s`);
+    const summary = results.a.result!;
+    for (const line of resultLines(summary.report)) say(`   ${line}`);
+    say(`== artifacts in s3://${config.s3.bucket}/ (de-identified)`);
+    for (const [name, key] of Object.entries(summary.artifacts)) say(`   ${name.padEnd(15)} ${key}`);
+    const { written, notes } = await downloadResults(config, summary, series.files, out);
+    say(`== downloaded to ${out}: ${written.join(', ')}`);
+    for (const n of notes) say(`   ${n}`);
+    say(`   pictures: ${resolve(out, 'axial.png')}, ${resolve(out, 'coronal.png')}`);
+    say(
+      `   in Orthanc: http://${config.orthanc.host}:${config.orthanc.httpPort}/app/explorer.html#study?uuid=${results.d.studyId}`,
+    );
+  } finally {
+    await worker?.stop().catch(() => undefined);
+    await ingest?.stop().catch(() => undefined);
+    await events.close().catch(() => undefined);
+    await pool.end().catch(() => undefined);
+    say(`ingest and worker stopped; the local stack keeps running (stop it with \`npx mic stack down\`)`);
+  }
+}
+
+// `mic demo`: the whole pipeline on one study, from C-STORE to SEG/SR back in Orthanc.
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('send a chest CT to the local Orthanc and follow it through ingest and the worker to SEG + SR')
+    .option('--series-dir <dir>', 'DICOM files of one study', DEFAULT_SERIES)
+    .option('--timeout <seconds>', 'how long to wait for the results once the files are sent', '900')
+    .option('--settle <seconds>', 'quiet seconds after the last instance before the study counts as complete', '2')
+    .option('--out <dir>', 'where the report, label maps, SEG/SR and pictures are downloaded', 'out/demo')
+    .action(async (opts: { seriesDir: string; timeout: string; settle: string; out: string }, cmd: Command) => {
+      const timeoutS = Number(opts.timeout);
+      if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new CliError('--timeout must be a positive number', 2);
+      const settleS = Number(opts.settle);
+      if (!Number.isFinite(settleS) || settleS <= 0) throw new CliError('--settle must be a positive number', 2);
+      let series: SeriesOnDisk;
+      try {
+        series = readSeriesDir(opts.seriesDir);
+      } catch (err) {
+        throw new CliError(`demo: ${(err as Error).message}`, 2);
+      }
+      await runDemo(configFor(cmd), series, timeoutS, settleS, opts.out);
+    });
+}
