@@ -135,7 +135,7 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
       // the store: every instance and every artifact, none holding an original identifier
       const artifacts = await rows('SELECT kind, object_key FROM artifacts WHERE analysis_id = $1', [a.id]);
       expect(artifacts.map((r) => r.kind).sort()).toEqual(['lesions', 'lungs', 'report', 'seg', 'sr']);
-      // (ingest may by now also hold its de-identified copy of the SEG/SR sent back: scanned too, not counted)
+      // only the CT images are input (the SEG/SR sent back come round the change feed and are skipped by ingest)
       const instances = await rows(
         'SELECT i.object_key, s.modality FROM instances i JOIN series s ON s.id = i.series_id WHERE s.study_id = $1',
         [a.study_id],
