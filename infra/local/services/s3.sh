@@ -29,8 +29,10 @@ start_s3() {
   fi
   ensure_weed
   local port
+  # weed also listens for gRPC on each port + 10000.
   for port in "$MIC_S3_PORT" "$MIC_S3_MASTER_PORT" "$MIC_S3_VOLUME_PORT" "$MIC_S3_FILER_PORT"; do
     require_free_port s3 "$port"
+    require_free_port s3 "$((port + 10000))"
   done
   local dir="$MIC_STATE_DIR/s3"
   mkdir -p "$dir/data"
