@@ -66,7 +66,7 @@ describe('mic dicom', () => {
         for (let i = 0; i < 512; i++) if (volume.data[i + 512 * (j + 512 * k)] !== hu[i + 512 * (511 - j)]) diff++;
       expect(diff).toBe(0);
     }
-  });
+  }, 60_000);
 
   it('gives one line and a non-zero exit for truncated, wrongly sized and non-DICOM input', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mic-bad-'));
