@@ -1,13 +1,18 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { Command } from 'commander';
+import { fileURLToPath } from 'node:url';
 import {
   ASSUMED_FIELD_MM,
   DEFAULT_SLICE_METHOD,
-  LESION_METHODS,
+  SLICE_METHODS,
   applyCalibration,
   calibrateWindowed,
   crossValidate,
+  crossValidateTrained,
+  parsePixelModel,
+  trainPixelModel,
+  type PixelModel,
   decodeGray,
   decodeLabels,
   encodeGrayPng,
@@ -18,6 +23,7 @@ import {
   sliceDice,
   sliceLungMask,
   WINDOWED_BANDS,
+  TRUE_HU_LUNG_MARGIN_MM,
   type LabelledSlice,
 } from '@mic/analysis';
 import { parseDicom, readHu } from '@mic/dicom';
@@ -64,9 +70,27 @@ async function loadSlice(path: string): Promise<HuSlice> {
   }
 }
 
+const METHOD_LIST = SLICE_METHODS.join(', ');
+
 function checkMethod(name: string): string {
-  if (!LESION_METHODS[name]) throw new CliError(`unknown --method '${name}' (hu or kmeans)`, 2);
+  if (!(SLICE_METHODS as readonly string[]).includes(name))
+    throw new CliError(`unknown --method '${name}' (${METHOD_LIST})`, 2);
   return name;
+}
+
+/** The shipped model of the mlp method (trained on the 50 labelled slices, docs/lesions.md). */
+export const DEFAULT_MODEL_PATH = fileURLToPath(
+  new URL('../../../libs/analysis/models/slice-mlp.json', import.meta.url),
+);
+
+function loadModel(method: string, path = DEFAULT_MODEL_PATH): PixelModel | undefined {
+  if (method !== 'mlp') return undefined;
+  try {
+    return parsePixelModel(readBytes(path));
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(`${path}: ${(err as Error).message}`);
+  }
 }
 
 function writePng(path: string, pixels: Uint8Array, width: number, height: number): void {
@@ -77,7 +101,8 @@ function writePng(path: string, pixels: Uint8Array, width: number, height: numbe
   }
 }
 
-const bands = (s: { windowed: boolean }) => (s.windowed ? WINDOWED_BANDS : {});
+/** Windowed slices: the CV band choice. True HU: literature bands, and mlp lesions kept near the lung field. */
+const bands = (s: { windowed: boolean }) => (s.windowed ? WINDOWED_BANDS : { lungMarginMm: TRUE_HU_LUNG_MARGIN_MM });
 
 const stem = (f: string) => basename(f, extname(f));
 
@@ -139,12 +164,14 @@ export function registerSlices(program: Command): void {
     .description('GGO / consolidation labels of one axial CT slice (DICOM in HU, or a windowed PNG/JPEG)')
     .argument('<image>', 'slice: .dcm, .png or .jpg')
     .requiredOption('--out <png>', 'label PNG: 0 background, 1 GGO, 2 consolidation')
-    .option('--method <name>', 'lesion method: hu or kmeans', DEFAULT_SLICE_METHOD)
+    .option('--method <name>', `lesion method: ${METHOD_LIST}`, DEFAULT_SLICE_METHOD)
+    .option('--model <json>', 'model file of the mlp method (default: the shipped one)')
     .option('--lung-out <png>', 'lung PNG: 0 background, 1 right lung, 2 left lung (radiological convention)')
-    .action(async (image: string, o: { out: string; method: string; lungOut?: string }) => {
+    .action(async (image: string, o: { out: string; method: string; model?: string; lungOut?: string }) => {
       const method = checkMethod(o.method);
+      const model = loadModel(method, o.model);
       const s = await loadSlice(image);
-      const r = segmentHuSlice(s.hu, s.width, s.height, s.spacingMm, { method, lesion: bands(s) });
+      const r = segmentHuSlice(s.hu, s.width, s.height, s.spacingMm, { method, model, lesion: bands(s) });
       writePng(o.out, r.lesions, s.width, s.height);
       if (o.lungOut) writePng(o.lungOut, r.lungs, s.width, s.height);
       let lung = 0;
@@ -167,30 +194,41 @@ export function registerSlices(program: Command): void {
       '--labels <dir>',
       'label PNGs: grey 0/1/2, grey 0/128/255, or palette red GGO / green consolidation',
     )
-    .option('--method <name>', 'lesion method: hu or kmeans', DEFAULT_SLICE_METHOD)
-    .option('--cv <k>', 'k-fold cross-validation of the HU band choice; reports held-out Dice')
+    .option('--method <name>', `lesion method: ${METHOD_LIST}`, DEFAULT_SLICE_METHOD)
+    .option('--model <json>', 'model file of the mlp method (default: the shipped one; ignored with --cv)')
+    .option('--cv <k>', 'k-fold cross-validation (band choice, or training of mlp); reports held-out Dice')
     .option('--seed <n>', 'fold shuffle seed for --cv', '1')
     .option('--json', 'print JSON')
     .action(
-      async (o: { images: string; labels: string; method: string; cv?: string; seed: string; json?: boolean }) => {
+      async (o: {
+        images: string;
+        labels: string;
+        method: string;
+        model?: string;
+        cv?: string;
+        seed: string;
+        json?: boolean;
+      }) => {
         const method = checkMethod(o.method);
+        const model = o.cv === undefined ? loadModel(method, o.model) : undefined;
         const slices = await loadLabelled(o.images, o.labels);
         let result: Record<string, unknown>;
         if (o.cv !== undefined) {
           const k = Number(o.cv);
           if (!Number.isInteger(k) || k < 2 || k > slices.length)
             throw new CliError(`--cv must be 2..${slices.length}`, 2);
-          const cv = crossValidate(method, slices, k, Number(o.seed) || 1);
+          const seed = Number(o.seed) || 1;
+          const cv = method === 'mlp' ? crossValidateTrained(slices, k, seed) : crossValidate(method, slices, k, seed);
           result = {
             method,
             protocol: `${k}-fold CV, seed ${cv.seed}`,
-            chosen: cv.chosen,
+            ...('chosen' in cv ? { chosen: cv.chosen } : {}),
             mean: cv.mean,
             perImage: cv.perSlice,
           };
         } else {
           const perImage = slices.map((s) => {
-            const r = segmentHuSlice(s.hu, s.width, s.height, s.spacingMm, { method, lesion: bands(s) });
+            const r = segmentHuSlice(s.hu, s.width, s.height, s.spacingMm, { method, model, lesion: bands(s) });
             return { name: s.name, ...sliceDice(r.lesions, s.truth) };
           });
           result = { method, mean: meanDice(perImage), perImage };
@@ -206,4 +244,21 @@ export function registerSlices(program: Command): void {
         }
       },
     );
+
+  program
+    .command('train-slices')
+    .description('Trains the mlp slice model on labelled slices (seeded, deterministic) and writes it as JSON')
+    .requiredOption('--images <dir>', 'slices (.dcm, .png, .jpg)')
+    .requiredOption('--labels <dir>', 'label PNGs (as for eval-slices)')
+    .requiredOption('--out <json>', 'model file to write')
+    .action(async (o: { images: string; labels: string; out: string }) => {
+      const slices = await loadLabelled(o.images, o.labels);
+      const model = trainPixelModel(slices);
+      try {
+        writeFileSync(o.out, JSON.stringify(model) + '\n');
+      } catch (err) {
+        throw new CliError(`cannot write ${o.out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+      process.stdout.write(`mlp model from ${slices.length} slices written to ${o.out}\n`);
+    });
 }

@@ -3,6 +3,8 @@ import { classifyBands, smoothForBands } from '../lesions/hu.js';
 import { clusterLung, paintClusters } from '../lesions/kmeans.js';
 import type { LesionOptions } from '../lesions/types.js';
 import { meanDice, sliceDice, type SliceDice } from './dice.js';
+import { sliceFeatures } from './features.js';
+import { labelFromFeatures, trainOnFeatures, type PixelTrainOptions } from './pixel.js';
 
 /** A labelled slice already in (pseudo-)HU with its lung field. */
 export interface LabelledSlice {
@@ -62,6 +64,50 @@ export interface CvResult {
   chosen: LesionOptions[];
 }
 
+/** Fold of each of `n` slices: shuffled with a fixed seed, then dealt round-robin into k folds. */
+export function assignFolds(n: number, k: number, seed: number): Int32Array {
+  if (n < k) throw new RangeError(`cross-validation needs at least ${k} slices, got ${n}`);
+  const order = Array.from({ length: n }, (_, i) => i);
+  const rand = seededRandom(seed);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const fold = new Int32Array(n);
+  order.forEach((s, pos) => (fold[s] = pos % k));
+  return fold;
+}
+
+/**
+ * k-fold cross-validation of a trained method (same folds as the band CV): the model is trained on the other
+ * folds and scored on the held-out one.
+ */
+export function crossValidateTrained(
+  slices: LabelledSlice[],
+  k = 5,
+  seed = 1,
+  train: PixelTrainOptions = {},
+): Omit<CvResult, 'chosen'> {
+  const fold = assignFolds(slices.length, k, seed);
+  const items = slices.map((s) => ({
+    features: sliceFeatures(s.hu, s.lungs, s.width, s.height, s.spacingMm),
+    truth: s.truth,
+  }));
+  const perSlice: CvResult['perSlice'] = [];
+  for (let f = 0; f < k; f++) {
+    const model = trainOnFeatures(
+      items.filter((_, i) => fold[i] !== f),
+      train,
+    );
+    slices.forEach((s, i) => {
+      if (fold[i] !== f) return;
+      const pred = labelFromFeatures(items[i].features, s.width, s.height, s.spacingMm, model);
+      perSlice.push({ name: s.name, fold: f, ...sliceDice(pred, s.truth) });
+    });
+  }
+  return { folds: k, seed, perSlice, mean: meanDice(perSlice) };
+}
+
 /**
  * k-fold cross-validation of the band choice: slices shuffled with a fixed seed into k folds; on each, the grid
  * point with the best mean of infection, GGO and consolidation Dice on the other folds is scored on the fold.
@@ -74,15 +120,7 @@ export function crossValidate(
   grid: LesionOptions[] = BAND_GRID,
   base: LesionOptions = {},
 ): CvResult {
-  if (slices.length < k) throw new RangeError(`cross-validation needs at least ${k} slices, got ${slices.length}`);
-  const order = slices.map((_, i) => i);
-  const rand = seededRandom(seed);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  const fold = new Int32Array(slices.length);
-  order.forEach((s, pos) => (fold[s] = pos % k));
+  const fold = assignFolds(slices.length, k, seed);
   // dice[s][g]: Dice of slice s under grid point g.
   const dice = slices.map((s) => {
     const predict = bandPredictor(method, s, base);

@@ -4,3 +4,6 @@ export * from './lungmask.js';
 export * from './segment.js';
 export * from './dice.js';
 export * from './cv.js';
+export * from './features.js';
+export * from './mlp.js';
+export * from './pixel.js';
