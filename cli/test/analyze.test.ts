@@ -38,7 +38,7 @@ describe('mic analyze on an LIDC slab (healthy lungs, DICOM input)', () => {
     sources = readdirSync(src)
       .filter((f) => f.endsWith('.dcm'))
       .map((f) => parseDicom(new Uint8Array(readFileSync(join(src, f)))).sopInstanceUid);
-  }, 120_000);
+  }, 300_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('writes seg.dcm and sr.dcm that pass dciodvfy without errors', () => {

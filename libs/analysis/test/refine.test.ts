@@ -29,7 +29,7 @@ describe('lesion clean-up in the pipeline', () => {
       expect(r.typicality.category).toBe('negative');
       expect(r.lesions.removed.components).toBeGreaterThan(0);
     },
-    60_000,
+    180_000,
   );
 
   it.each([
@@ -44,13 +44,14 @@ describe('lesion clean-up in the pipeline', () => {
     expect(r.typicality.category).not.toBe('negative');
   });
 
-  // The full 255-slice series takes 45 s or more here; every 4th slice (5 mm) keeps the whole lung extent.
-  it('RICORD 419639-000082 (bilateral peripheral GGO) stays typical on every 4th slice', async () => {
-    const hu = await volumeOf(dataPath('ricord-1a-419639-000082', 'dicom'), (_, i) => i % 4 === 0);
+  // The full 255-slice series takes 45 s or more here (see docs/benchmarks.md); every 8th slice (10 mm) keeps the
+  // whole lung extent.
+  it('RICORD 419639-000082 (bilateral peripheral GGO) stays typical on every 8th slice', async () => {
+    const hu = await volumeOf(dataPath('ricord-1a-419639-000082', 'dicom'), (_, i) => i % 8 === 0);
     const r = analyzeVolume(hu, { method: huBandMethod }).report;
     expect(r.typicality.category).toBe('typical');
     expect(r.involvement.percent).toBeGreaterThan(4);
     expect(r.involvement.percent).toBeLessThan(25);
     expect(r.typicality.reasons.join(' ')).toMatch(/bilateral.*peripheral/);
-  }, 120_000);
+  }, 300_000);
 });
