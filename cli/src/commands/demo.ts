@@ -4,16 +4,17 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createCatalogPool, feedPosition, migrate, type Pool } from '@mic/catalog';
 import type { Config } from '@mic/config';
-import { pseudonymUid } from '@mic/dicom';
 import { startIngest, type IngestService } from '@mic/ingest';
 import { analysisEvents, analysisQueue } from '@mic/queue';
 import { startWorker, type WorkerService } from '@mic/worker';
 import { configFor } from '../context.js';
 import {
+  AnalysisFailed,
   deleteStudy,
   derivedInOrthanc,
   pipelineConfig,
   readSeriesDir,
+  resultsBack,
   storescu,
   waitUntil,
   type SeriesOnDisk,
@@ -23,7 +24,8 @@ import { CliError } from '../errors.js';
 import { stackUp } from './stack.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const DEFAULT_SERIES = resolve(REPO, '..', 'shared', 'data', 'ricord-1a-419639-000082', 'dicom');
+const DATA = process.env.MIC_DATA_DIR ?? resolve(REPO, '..', 'shared', 'data');
+const DEFAULT_SERIES = resolve(DATA, 'ricord-1a-419639-000082', 'dicom');
 /** The demo's own catalogue schema, queue prefix and change-feed source: reset at each run. */
 const TAG = 'mic-demo';
 
@@ -53,22 +55,6 @@ async function resetDemoState(config: Config, pool: Pool): Promise<void> {
   }
 }
 
-interface Analysis {
-  job_id: string;
-  status: string;
-  error: string | null;
-  result: AnalysisSummary | null;
-}
-
-async function analysisOf(pool: Pool, config: Config, studyUid: string): Promise<Analysis | undefined> {
-  const { rows } = await pool.query<Analysis>(
-    `SELECT a.job_id, a.status, a.error, a.result FROM analyses a JOIN series s ON s.id = a.series_id
-     JOIN studies st ON st.id = s.study_id WHERE st.study_uid = $1 ORDER BY a.id DESC LIMIT 1`,
-    [pseudonymUid(config.ingest.societyKey, studyUid)],
-  );
-  return rows[0];
-}
-
 async function runDemo(base: Config, series: SeriesOnDisk, timeoutS: number, settleS: number, out: string) {
   say(`== local stack (redis, postgres, orthanc, s3)`);
   await stackUp(base, ['redis', 'postgres', 'orthanc', 's3'], 300);
@@ -86,13 +72,9 @@ async function runDemo(base: Config, series: SeriesOnDisk, timeoutS: number, set
     await resetDemoState(config, pool);
     if (await deleteStudy(config, series.studyUid)) say(`removed the earlier copy of the study from Orthanc`);
     say(`== ingest and worker (catalogue schema ${config.catalog.schema}, queue prefix ${config.queue.prefix})`);
-    let stored = 0;
-    let handled = 0;
+    const handled: { study?: string; stored: boolean }[] = [];
     ingest = await startIngest(config, {
-      onInstance: (e) => {
-        handled++;
-        if (e.outcome === 'stored') stored++;
-      },
+      onInstance: (e) => handled.push({ study: e.sourceStudy, stored: e.outcome === 'stored' }),
     });
     worker = await startWorker(config);
     await Promise.all([ingest.ready, worker.ready]);
@@ -106,28 +88,27 @@ async function runDemo(base: Config, series: SeriesOnDisk, timeoutS: number, set
     const t0 = Date.now();
     const { aeTitle, host, dicomPort } = config.orthanc;
     say(`== C-STORE ${series.files.length} files from ${series.dir} to ${aeTitle}@${host}:${dicomPort}`);
-    await storescu(config, series.files);
+    await storescu(config, series);
     const secs = () => ((Date.now() - t0) / 1000).toFixed(1);
     say(`   sent in ${secs()} s; ingest takes the study as complete after ${settleS} quiet seconds`);
+    const { studyId } = await derivedInOrthanc(config, series.studyUid);
+    const ours = () => handled.filter((h) => h.study === studyId);
     await waitUntil('the study to be ingested', deadline, async () =>
-      handled >= series.files.length ? true : undefined,
+      ours().length >= series.files.length ? true : undefined,
     );
-    say(`   ${stored} of ${handled} instances de-identified and stored (${secs()} s)`);
-    const results = await waitUntil(
+    const stored = ours().filter((h) => h.stored).length;
+    say(`   ${stored} of ${ours().length} instances de-identified and stored (${secs()} s)`);
+    const back = await waitUntil(
       'the SEG and SR in Orthanc',
       deadline,
-      async () => {
-        const a = await analysisOf(pool, config, series.studyUid);
-        if (a?.status === 'failed') throw new CliError(`analysis ${a.job_id} failed: ${a.error}`);
-        const d = await derivedInOrthanc(config, series.studyUid);
-        return a?.status === 'done' && d.seg.length && d.sr.length ? { a, d } : undefined;
-      },
+      () => resultsBack(pool, config, series.studyUid),
       500,
     ).catch((err: Error) => {
-      throw err instanceof CliError ? err : new CliError(`demo: ${err.message} within ${timeoutS} s`, 5);
+      throw new CliError(`demo: ${err.message}${err instanceof AnalysisFailed ? '' : ` within ${timeoutS} s`}`, 5);
     });
-    say(`== SEG and SR back in Orthanc study ${results.d.studyId} after ${secs()} s`);
-    const summary = results.a.result!;
+    const inOrthanc = await derivedInOrthanc(config, series.studyUid);
+    say(`== SEG and SR back in Orthanc study ${inOrthanc.studyId} after ${secs()} s`);
+    const summary = back.result as AnalysisSummary;
     for (const line of resultLines(summary.report)) say(`   ${line}`);
     say(`== artifacts in s3://${config.s3.bucket}/ (de-identified)`);
     for (const [name, key] of Object.entries(summary.artifacts)) say(`   ${name.padEnd(15)} ${key}`);
@@ -136,7 +117,7 @@ async function runDemo(base: Config, series: SeriesOnDisk, timeoutS: number, set
     for (const n of notes) say(`   ${n}`);
     say(`   pictures: ${resolve(out, 'axial.png')}, ${resolve(out, 'coronal.png')}`);
     say(
-      `   in Orthanc: http://${config.orthanc.host}:${config.orthanc.httpPort}/app/explorer.html#study?uuid=${results.d.studyId}`,
+      `   in Orthanc: http://${config.orthanc.host}:${config.orthanc.httpPort}/app/explorer.html#study?uuid=${inOrthanc.studyId}`,
     );
   } finally {
     await worker?.stop().catch(() => undefined);
@@ -154,7 +135,7 @@ export function registerDemo(program: Command): void {
     .description('send a chest CT to the local Orthanc and follow it through ingest and the worker to SEG + SR')
     .option('--series-dir <dir>', 'DICOM files of one study', DEFAULT_SERIES)
     .option('--timeout <seconds>', 'how long to wait for the results once the files are sent', '900')
-    .option('--settle <seconds>', 'quiet seconds after the last instance before the study counts as complete', '2')
+    .option('--settle <seconds>', 'quiet seconds after the last instance before the study counts as complete', '5')
     .option('--out <dir>', 'where the report, label maps, SEG/SR and pictures are downloaded', 'out/demo')
     .action(async (opts: { seriesDir: string; timeout: string; settle: string; out: string }, cmd: Command) => {
       const timeoutS = Number(opts.timeout);

@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Config } from '@mic/config';
-import { parseDicom } from '@mic/dicom';
+import type { Pool } from '@mic/catalog';
+import { parseDicom, pseudonymUid } from '@mic/dicom';
 import { orthancAuthHeader, orthancUrl } from '../stack/probes.js';
 
 /** The DICOM files of one study on disk, with the study's original UID (read from the first file). */
@@ -11,6 +11,8 @@ export interface SeriesOnDisk {
   dir: string;
   files: string[];
   studyUid: string;
+  /** Transfer syntax of the first file: storescu must propose it, as it does not decompress. */
+  transferSyntaxUid: string;
 }
 
 /** Part 10 files carry "DICM" after a 128-byte preamble; anything else in the folder (notes, XML) is left out. */
@@ -38,14 +40,15 @@ export function readSeriesDir(dir: string): SeriesOnDisk {
     .filter(isPart10)
     .sort();
   if (files.length === 0) throw new Error(`no DICOM files in ${dir}`);
-  let studyUid: unknown;
+  let first;
   try {
-    studyUid = parseDicom(new Uint8Array(readFileSync(files[0]))).dataset.StudyInstanceUID;
+    first = parseDicom(new Uint8Array(readFileSync(files[0])));
   } catch (err) {
     throw new Error(`${files[0]} is not a DICOM file: ${(err as Error).message}`);
   }
+  const studyUid = first.dataset.StudyInstanceUID;
   if (typeof studyUid !== 'string' || !studyUid) throw new Error(`${files[0]} has no StudyInstanceUID`);
-  return { dir, files, studyUid };
+  return { dir, files, studyUid, transferSyntaxUid: first.transferSyntaxUid };
 }
 
 /**
@@ -101,6 +104,53 @@ export async function deleteStudy(config: Config, studyUid: string): Promise<boo
   return ids.length > 0;
 }
 
+/** The latest analysis of a study (by its original Study Instance UID) and the Orthanc ids of its sent SEG/SR. */
+export interface StudyAnalysis {
+  jobId: string;
+  status: string;
+  error: string | null;
+  result: unknown;
+  analyses: number;
+  sent: { kind: string; remoteId: string }[];
+}
+
+export async function studyAnalysis(pool: Pool, config: Config, studyUid: string): Promise<StudyAnalysis | undefined> {
+  const { rows } = await pool.query(
+    `SELECT a.id, a.job_id, a.status, a.error, a.result, count(*) OVER () AS analyses FROM analyses a
+     JOIN series s ON s.id = a.series_id JOIN studies st ON st.id = s.study_id
+     WHERE st.study_uid = $1 ORDER BY a.id DESC LIMIT 1`,
+    [pseudonymUid(config.ingest.societyKey, studyUid)],
+  );
+  const a = rows[0];
+  if (!a) return undefined;
+  const sent = await pool.query(
+    `SELECT kind, remote_id FROM writebacks WHERE analysis_id = $1 AND status = 'sent' ORDER BY kind`,
+    [a.id],
+  );
+  return {
+    jobId: a.job_id,
+    status: a.status,
+    error: a.error,
+    result: a.result,
+    analyses: Number(a.analyses),
+    sent: sent.rows.map((r) => ({ kind: r.kind, remoteId: r.remote_id })),
+  };
+}
+
+/**
+ * The analysis once done with its SEG and SR present in Orthanc (this run's own, by the instance ids the worker got
+ * back: another pipeline following the same Orthanc may return its own); throws when the analysis failed.
+ */
+export async function resultsBack(pool: Pool, config: Config, studyUid: string): Promise<StudyAnalysis | undefined> {
+  const a = await studyAnalysis(pool, config, studyUid);
+  if (a?.status === 'failed') throw new AnalysisFailed(`analysis ${a.jobId} failed: ${a.error}`);
+  if (a?.status !== 'done' || a.sent.length < 2) return undefined;
+  for (const { remoteId } of a.sent) await orthancJson(config, `/instances/${remoteId}`);
+  return a;
+}
+
+export class AnalysisFailed extends Error {}
+
 /** SEG and SR instance ids Orthanc holds in the study, and its Orthanc id. */
 export async function derivedInOrthanc(
   config: Config,
@@ -116,20 +166,56 @@ export async function derivedInOrthanc(
   return { studyId, seg: of('SEG'), sr: of('SR'), ct: of('CT').length };
 }
 
-/** C-STORE with dcmtk's storescu to Orthanc's DICOM port (the AE title from the config), asynchronously. */
-export async function storescu(config: Config, files: string[], callingAe = 'MIC_DEMO'): Promise<void> {
+// storescu proposes uncompressed syntaxes unless told otherwise (it does not decompress).
+const PROPOSE: Record<string, string> = {
+  '1.2.840.10008.1.2.4.57': '-xs',
+  '1.2.840.10008.1.2.4.70': '-xs',
+  '1.2.840.10008.1.2.4.50': '-xy',
+  '1.2.840.10008.1.2.4.51': '-xx',
+  '1.2.840.10008.1.2.4.90': '-xv',
+  '1.2.840.10008.1.2.4.91': '-xw',
+  '1.2.840.10008.1.2.5': '-xr',
+};
+
+/**
+ * C-STORE with dcmtk's storescu to Orthanc's DICOM port (the AE title from the config), asynchronously. Resolves with
+ * the time of the last successful store response, i.e. when Orthanc had stored the last instance.
+ */
+export function storescu(
+  config: Config,
+  series: SeriesOnDisk,
+  callingAe = 'MIC_DEMO',
+): Promise<{ stored: number; lastStoredAt: number }> {
   const { host, dicomPort, aeTitle } = config.orthanc;
-  try {
-    await promisify(execFile)('storescu', ['-aet', callingAe, '-aec', aeTitle, host, String(dicomPort), ...files], {
-      timeout: 600_000,
-      maxBuffer: 16 * 1024 * 1024,
+  const propose = PROPOSE[series.transferSyntaxUid] ? [PROPOSE[series.transferSyntaxUid]] : [];
+  const args = [...propose, '-v', '-aet', callingAe, '-aec', aeTitle, host, String(dicomPort), ...series.files];
+  return new Promise((resolve, reject) => {
+    const child = spawn('storescu', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stored = 0;
+    let lastStoredAt = 0;
+    let lastError = '';
+    let rest = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString()).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.includes('Received Store Response (Success)')) {
+          stored++;
+          lastStoredAt = Date.now();
+        } else if (line.startsWith('E: ')) lastError = line.slice(3);
+      }
     });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') throw new Error('storescu not found: install dcmtk (infra/local/packages.sh)');
-    const detail = (e.stderr ?? e.message).trim().split('\n').slice(-1)[0];
-    throw new Error(`storescu to ${aeTitle}@${host}:${dicomPort} failed: ${detail}`);
-  }
+    const timer = setTimeout(() => child.kill(), 600_000);
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(err.code === 'ENOENT' ? new Error('storescu not found: install dcmtk (infra/local/packages.sh)') : err);
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve({ stored, lastStoredAt });
+      else reject(new Error(`storescu to ${aeTitle}@${host}:${dicomPort} failed: ${lastError || `exit ${code}`}`));
+    });
+  });
 }
 
 /** Polls `probe` every `everyMs` until it returns a value, or throws after the deadline with what it waited for. */
@@ -145,6 +231,7 @@ export async function waitUntil<T>(
       const value = await probe();
       if (value !== undefined) return value;
     } catch (err) {
+      if (err instanceof AnalysisFailed) throw err;
       last = err;
     }
     if (Date.now() > deadline)
