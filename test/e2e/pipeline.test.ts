@@ -21,7 +21,7 @@ import {
   waitFor,
 } from '../integration/support/ingest.js';
 import { TcpRelay } from './support/proxy.js';
-import { WorkerProcess } from './support/worker.js';
+import { freshCopies, WorkerProcess } from './support/worker.js';
 
 jest.setTimeout(240_000);
 
@@ -45,8 +45,12 @@ function patientName(file: string): string {
   }
 }
 
-const lidc = lidcFiles('LIDC-IDRI-0003');
-const covid = dataPath('covid-ny-sbu-slices', 'A098752', 'axial', '19010127-128.dcm');
+// Each run sends copies with UIDs of its own: the shared Orthanc may hold the same files from other tests.
+const lidc = freshCopies(lidcFiles('LIDC-IDRI-0003'));
+const [covid] = freshCopies([dataPath('covid-ny-sbu-slices', 'A098752', 'axial', '19010127-128.dcm')]);
+const [covidFaultFile] = freshCopies([dataPath('covid-ny-sbu-slices', 'A046441', 'axial', '19010101-23.dcm')]);
+const lidc2 = freshCopies(lidcFiles('LIDC-IDRI-0002'));
+const lidc1 = freshCopies(lidcFiles('LIDC-IDRI-0001'));
 
 describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
   let pool: Pool;
@@ -108,6 +112,9 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
   afterAll(async () => {
     await worker?.stop();
     await ingest?.stop();
+    // Orthanc would announce these studies as stable a minute later, to whichever ingest follows it next
+    const sent = [lidc[0], covid, lidc2[0], lidc1[0], covidFaultFile];
+    for (const f of sent) await deleteFromOrthanc(config, dcmValue(f, '0020,000d')).catch(() => undefined);
     await queue?.obliterate({ force: true });
     await queue?.close();
     await pool?.query(`DROP SCHEMA IF EXISTS ${config.catalog.schema} CASCADE`);
@@ -194,7 +201,7 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
   });
 
   it('finishes a job whose worker was SIGKILLed mid-analysis, with no duplicate', async () => {
-    const files = lidcFiles('LIDC-IDRI-0002');
+    const files = lidc2;
     const studyUid = dcmValue(files[0], '0020,000d');
     await deleteFromOrthanc(config, studyUid);
     storescu(config, files);
@@ -226,7 +233,7 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
   });
 
   it('gives one analysis after an ingest restart mid-study, and finishes the job on SIGTERM before exiting', async () => {
-    const files = lidcFiles('LIDC-IDRI-0001');
+    const files = lidc1;
     const studyUid = dcmValue(files[0], '0020,000d');
     await deleteFromOrthanc(config, studyUid);
     await worker.stop();
@@ -265,8 +272,16 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
     });
     expect(await worker.stop()).toBe(0);
     expect(await (await queue.getJob(running.job_id as string))!.getState()).toBe('completed');
-    const a = await doneAnalysis(studyUid, 1000);
-    expect(a.id).toBe(running.id);
+    const [a] = await rows(
+      `SELECT a.*, st.id AS study_id FROM analyses a JOIN series s ON s.id = a.series_id
+       JOIN studies st ON st.id = s.study_id WHERE a.id = $1`,
+      [running.id],
+    );
+    expect(a.status).toBe('done');
+    expect(await rows(`SELECT status FROM writebacks WHERE analysis_id = $1`, [a.id])).toEqual([
+      { status: 'sent' },
+      { status: 'sent' },
+    ]);
     expect(await rows('SELECT id FROM studies WHERE id = $1', [a.study_id])).toHaveLength(1);
     expect(await rows('SELECT id FROM analyses WHERE series_id = $1', [a.series_id])).toHaveLength(1);
     const inPacs = await resultsInOrthanc(studyUid);
@@ -276,7 +291,7 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
   });
 
   it('resumes by itself when Redis, S3 and Orthanc go away during a job', async () => {
-    const file = dataPath('covid-ny-sbu-slices', 'A046441', 'axial', '19010101-23.dcm');
+    const file = covidFaultFile;
     const studyUid = dcmValue(file, '0020,000d');
     await deleteFromOrthanc(config, studyUid);
     // this worker reaches the three servers through relays the test can cut

@@ -152,7 +152,8 @@ export function analysisProcessor(ctx: WorkerContext): AnalysisProcessor {
       // to the next worker without spending an attempt.
       if (ctx.signal.aborted) return new Promise<never>(() => {});
       const code = err instanceof ThreadError ? err.code : failureReason(err);
-      const permanent = PERMANENT.has(code) || err instanceof UnrecoverableError;
+      const origin = err instanceof ThreadError ? err.origin : '';
+      const permanent = PERMANENT.has(code) || PERMANENT.has(origin) || err instanceof UnrecoverableError;
       const message = (err as Error).message;
       const last = permanent || attempt >= config.queue.attempts;
       await failAnalysis(ctx.pool, target.id, message).catch(() => undefined);

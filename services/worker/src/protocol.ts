@@ -29,4 +29,4 @@ export type ThreadMessage =
       /** SEG/SR with original identifiers, when asked for. */
       restored?: { seg: Uint8Array; sr: Uint8Array; uids: DerivedUids; studyUid: string };
     }
-  | { type: 'error'; message: string; code: string };
+  | { type: 'error'; message: string; code: string; name: string };

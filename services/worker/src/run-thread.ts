@@ -7,6 +7,8 @@ export class ThreadError extends Error {
   constructor(
     message: string,
     readonly code: string,
+    /** The error class thrown in the thread (DicomError, RangeError...), when it came from there. */
+    readonly origin = 'ThreadError',
   ) {
     super(message);
     this.name = 'ThreadError';
@@ -58,7 +60,7 @@ export function runAnalysisThread(input: ThreadInput, hooks: ThreadHooks): Promi
           (err: Error) => worker.postMessage({ type: 'restore', error: err.message } satisfies RestoreReply),
         );
       } else if (m.type === 'done') finish(undefined, m);
-      else finish(new ThreadError(m.message, m.code));
+      else finish(new ThreadError(m.message, m.code, m.name));
     });
     worker.on('error', (err) => finish(new ThreadError(err.message, 'THREAD_CRASH')));
     worker.on('exit', (code) => finish(new ThreadError(`analysis thread exited with code ${code}`, 'THREAD_EXIT')));

@@ -43,5 +43,10 @@ try {
   send({ type: 'done', report, files, restored });
 } catch (err) {
   const e = err as Error & { code?: unknown };
-  send({ type: 'error', message: e.message.split('\n')[0], code: typeof e.code === 'string' ? e.code : e.name });
+  send({
+    type: 'error',
+    message: e.message.split('\n')[0],
+    code: typeof e.code === 'string' ? e.code : e.name,
+    name: e.name,
+  });
 }

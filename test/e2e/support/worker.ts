@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '@mic/config';
@@ -48,4 +49,23 @@ export class WorkerProcess {
     this.child.kill('SIGTERM');
     return this.exited!;
   }
+}
+
+/**
+ * Copies of a series with a study and series UID of their own (and new SOP instance UIDs), so that no other test
+ * sending the same files to the shared Orthanc can add to, or pre-empt, this run's study.
+ */
+export function freshCopies(files: string[]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'mic-e2e-'));
+  const uid = () => `2.25.${BigInt(`0x${randomBytes(16).toString('hex')}`).toString(10)}`;
+  const [study, series] = [uid(), uid()];
+  const out = files.map((f, i) => {
+    const copy = join(dir, `${i}.dcm`);
+    copyFileSync(f, copy);
+    return copy;
+  });
+  execFileSync('dcmodify', ['-nb', '-gin', '-m', `(0020,000d)=${study}`, '-m', `(0020,000e)=${series}`, ...out], {
+    stdio: 'pipe',
+  });
+  return out;
 }
