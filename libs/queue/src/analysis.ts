@@ -95,6 +95,8 @@ export function analysisWorker(
     },
     { ...opts, ...base(config) },
   );
+  // The dead-letter queue's connection errors surface as the worker's, where the service logs them in one line.
+  dlq.on('error', (err) => worker.emit('error', err));
   worker.on('closed', () => void dlq.close());
   return worker;
 }
