@@ -179,13 +179,14 @@ const PROPOSE: Record<string, string> = {
 
 /**
  * C-STORE with dcmtk's storescu to Orthanc's DICOM port (the AE title from the config), asynchronously. Resolves with
- * the time of the last successful store response, i.e. when Orthanc had stored the last instance.
+ * the time of the last successful store response (when Orthanc had stored the last instance) and the longest pause
+ * between two responses (a pause longer than ingest's quiet period splits the study).
  */
 export function storescu(
   config: Config,
   series: SeriesOnDisk,
   callingAe = 'MIC_DEMO',
-): Promise<{ stored: number; lastStoredAt: number }> {
+): Promise<{ stored: number; lastStoredAt: number; maxGapMs: number }> {
   const { host, dicomPort, aeTitle } = config.orthanc;
   const propose = PROPOSE[series.transferSyntaxUid] ? [PROPOSE[series.transferSyntaxUid]] : [];
   const args = [...propose, '-v', '-aet', callingAe, '-aec', aeTitle, host, String(dicomPort), ...series.files];
@@ -193,6 +194,7 @@ export function storescu(
     const child = spawn('storescu', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stored = 0;
     let lastStoredAt = 0;
+    let maxGapMs = 0;
     let lastError = '';
     let rest = '';
     child.stderr.on('data', (chunk: Buffer) => {
@@ -200,8 +202,9 @@ export function storescu(
       rest = lines.pop() ?? '';
       for (const line of lines) {
         if (line.includes('Received Store Response (Success)')) {
-          stored++;
-          lastStoredAt = Date.now();
+          const at = Date.now();
+          if (stored++) maxGapMs = Math.max(maxGapMs, at - lastStoredAt);
+          lastStoredAt = at;
         } else if (line.startsWith('E: ')) lastError = line.slice(3);
       }
     });
@@ -212,7 +215,7 @@ export function storescu(
     });
     child.once('close', (code) => {
       clearTimeout(timer);
-      if (code === 0) resolve({ stored, lastStoredAt });
+      if (code === 0) resolve({ stored, lastStoredAt, maxGapMs });
       else reject(new Error(`storescu to ${aeTitle}@${host}:${dicomPort} failed: ${lastError || `exit ${code}`}`));
     });
   });
