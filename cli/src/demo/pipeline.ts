@@ -34,11 +34,16 @@ export function readSeriesDir(dir: string): SeriesOnDisk {
     // reported below
   }
   if (!isDir) throw new Error(`series folder not found: ${dir}`);
-  const files = readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && !e.name.startsWith('.'))
-    .map((e) => join(e.parentPath, e.name))
-    .filter(isPart10)
-    .sort();
+  let files: string[];
+  try {
+    files = readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && !e.name.startsWith('.'))
+      .map((e) => join(e.parentPath, e.name))
+      .filter(isPart10)
+      .sort();
+  } catch (err) {
+    throw new Error(`cannot read the series folder ${dir}: ${(err as Error).message}`);
+  }
   if (files.length === 0) throw new Error(`no DICOM files in ${dir}`);
   let first;
   try {
