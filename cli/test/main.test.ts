@@ -32,7 +32,7 @@ describe('mic CLI shell', () => {
   it('lists every invalid key of a bad config file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mic-cli-'));
     const file = join(dir, 'bad.json');
-    writeFileSync(file, JSON.stringify({ redis: { port: -1 }, nope: true }));
+    writeFileSync(file, JSON.stringify({ queue: { attempts: 0 }, nope: true }));
     const { configFor } = await import('../src/context.js');
     const { Command } = await import('commander');
     const root = new Command('mic').option('--config <file>');
@@ -40,6 +40,6 @@ describe('mic CLI shell', () => {
       configFor(sub);
     });
     root.exitOverride();
-    await expect(root.parseAsync(['node', 'mic', '--config', file, 'x'])).rejects.toThrow(/redis\.port[\s\S]*nope/);
+    await expect(root.parseAsync(['node', 'mic', '--config', file, 'x'])).rejects.toThrow(/queue\.attempts[\s\S]*nope/);
   });
 });
