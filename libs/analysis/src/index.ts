@@ -5,3 +5,4 @@ export * from './slices/index.js';
 export * from './quantify/index.js';
 export * from './pipeline.js';
 export * from './refine.js';
+export * from './dicom-results.js';
