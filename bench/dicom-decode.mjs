@@ -7,7 +7,10 @@ import { performance } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
 import { assembleSeries } from '../libs/dicom/dist/index.js';
 
-const data = resolve(process.env.MIC_DATA_DIR ?? join(import.meta.dirname, '..', '..', 'shared', 'data'), 'lidc-partial');
+const data = resolve(
+  process.env.MIC_DATA_DIR ?? join(import.meta.dirname, '..', '..', 'shared', 'data'),
+  'lidc-partial',
+);
 const paths = ['LIDC-IDRI-0001', 'LIDC-IDRI-0002', 'LIDC-IDRI-0003'].flatMap((d) =>
   readdirSync(join(data, d))
     .filter((f) => f.endsWith('.dcm'))
@@ -34,8 +37,16 @@ await assembleSeries(files.slice(0, 1)); // warm up the module
 add('mic @mic/dicom', 'parse + decode + HU + assemble 3 series, in memory', await best(() => assembleSeries(files)));
 
 const out = mkdtempSync(join(tmpdir(), 'mic-bench-'));
-add('dcmtk dcmdump', 'parse only, one process per file', await best(() => paths.forEach((p) => execFileSync('dcmdump', ['-q', p], { stdio: 'ignore' }))));
-add('dcmtk dcm2pnm', 'decode to 16-bit PGM, one process per file', await best(() => paths.forEach((p, i) => execFileSync('dcm2pnm', ['-q', '+opw', p, join(out, `${i}.pgm`)]))));
+add(
+  'dcmtk dcmdump',
+  'parse only, one process per file',
+  await best(() => paths.forEach((p) => execFileSync('dcmdump', ['-q', p], { stdio: 'ignore' }))),
+);
+add(
+  'dcmtk dcm2pnm',
+  'decode to 16-bit PGM, one process per file',
+  await best(() => paths.forEach((p, i) => execFileSync('dcm2pnm', ['-q', '+opw', p, join(out, `${i}.pgm`)]))),
+);
 
 const py = join(process.env.MIC_CACHE_DIR ?? join(process.env.HOME, '.cache', 'mic'), 'venv', 'bin', 'python');
 const script = join(out, 'bench.py');
@@ -59,15 +70,23 @@ print(best)
 );
 let pyVersion = 'not installed (run scripts/setup.d/python.sh)';
 try {
-  const seconds = Number(execFileSync(py, [script], { input: JSON.stringify(paths) }).toString().trim());
-  pyVersion = execFileSync(py, ['-c', 'import pydicom, numpy; print(pydicom.__version__, numpy.__version__)']).toString().trim();
+  const seconds = Number(
+    execFileSync(py, [script], { input: JSON.stringify(paths) })
+      .toString()
+      .trim(),
+  );
+  pyVersion = execFileSync(py, ['-c', 'import pydicom, numpy; print(pydicom.__version__, numpy.__version__)'])
+    .toString()
+    .trim();
   add('pydicom', 'dcmread + pixel_array + rescale + stack, in memory', seconds);
 } catch (err) {
   console.error(`pydicom skipped: ${err.message.split('\n')[0]}`);
 }
 
 console.log(`${files.length} files, ${mb.toFixed(1)} MB (LIDC-IDRI 0001/0002/0003 slabs, explicit VR little endian)`);
-console.log(`machine: ${cpus()[0].model}, ${cpus().length} cores; node ${process.version}; pydicom/numpy ${pyVersion}; best of ${REPEATS}`);
+console.log(
+  `machine: ${cpus()[0].model}, ${cpus().length} cores; node ${process.version}; pydicom/numpy ${pyVersion}; best of ${REPEATS}`,
+);
 console.log('| tool | what | seconds | MB/s |');
 console.log('|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.tool} | ${r.what} | ${r.seconds.toFixed(3)} | ${r.mbs.toFixed(1)} |`);

@@ -52,6 +52,7 @@ step "stack up" npx mic stack up
 step "unit tests" jest unit
 step "integration tests" jest integration --runInBand
 step "lint" npx eslint .
+step "format" npx prettier --check .
 stack_down
 
 echo

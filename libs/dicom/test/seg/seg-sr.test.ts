@@ -19,7 +19,6 @@ export const SEGMENTS: SegmentSpec[] = [
 ];
 const ALGORITHM = { name: 'mic-covid', version: '0.1.0' };
 
-
 function read(bytes: Uint8Array): Record<string, any> {
   const copy = Uint8Array.from(bytes);
   const dict = dcmjs.data.DicomMessage.readFile(copy.buffer);
