@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataPath } from '../support/data.js';
-import { orthancAuthHeader, orthancUrl } from '../../cli/src/stack/probes.js';
+import { orthancAuthHeader, orthancUrl } from '@mic/pacs';
 import { config, requireService } from './support/stack.js';
 
 jest.setTimeout(60_000);

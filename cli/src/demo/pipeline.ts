@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Config } from '@mic/config';
 import type { Pool } from '@mic/catalog';
 import { parseDicom, pseudonymUid } from '@mic/dicom';
-import { orthancAuthHeader, orthancUrl } from '../stack/probes.js';
+import { orthancJson } from '@mic/pacs';
 
 /** The DICOM files of one study on disk, with the study's original UID (read from the first file). */
 export interface SeriesOnDisk {
@@ -81,16 +81,6 @@ export function pipelineConfig(
     },
     worker: { ...base.worker, port: ports.worker },
   };
-}
-
-export async function orthancJson(config: Config, path: string, init: RequestInit = {}): Promise<unknown> {
-  const res = await fetch(orthancUrl(config) + path, {
-    ...init,
-    headers: { authorization: orthancAuthHeader(config), ...(init.headers ?? {}) },
-    signal: AbortSignal.timeout(30_000),
-  });
-  if (!res.ok) throw new Error(`Orthanc ${init.method ?? 'GET'} ${path}: HTTP ${res.status}`);
-  return res.json();
 }
 
 /** Orthanc's ids of the study with this Study Instance UID (none when absent). */

@@ -3,6 +3,7 @@ import { pingRedis, redisUrl } from '@mic/queue';
 import { createPool, postgresUrl } from '@mic/catalog';
 import { createS3Client, s3Url } from '@mic/storage';
 import { fetchDiscovery, issuerUrl } from '@mic/auth';
+import { orthancAuthHeader, orthancUrl } from '@mic/pacs';
 
 export const SERVICES = ['redis', 'postgres', 'orthanc', 's3', 'keycloak'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -30,14 +31,6 @@ function reason(err: unknown): string {
   // Node reports a refused connection to a host with several addresses as an AggregateError with no message.
   if (e?.code === 'ECONNREFUSED' || (e?.errors && !e.message)) return 'connection refused (not running?)';
   return (e?.message || String(err)).split('\n')[0];
-}
-
-export function orthancUrl(config: Config): string {
-  return `http://${config.orthanc.host}:${config.orthanc.httpPort}`;
-}
-
-export function orthancAuthHeader(config: Config): string {
-  return 'Basic ' + Buffer.from(`${config.orthanc.username}:${config.orthanc.password}`).toString('base64');
 }
 
 async function orthancDetail(config: Config, ms: number): Promise<string> {

@@ -1,4 +1,5 @@
 import type { Config } from '@mic/config';
+import { orthancAuthHeader, orthancUrl } from '@mic/pacs';
 
 export interface OrthancChange {
   ChangeType: string;
@@ -32,9 +33,8 @@ export class OrthancClient {
     config: Config,
     private readonly timeoutMs = 30_000,
   ) {
-    const { host, httpPort, username, password } = config.orthanc;
-    this.base = `http://${host}:${httpPort}`;
-    this.auth = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+    this.base = orthancUrl(config);
+    this.auth = orthancAuthHeader(config);
   }
 
   private async get(path: string): Promise<Response> {

@@ -1,4 +1,5 @@
 import type { Config } from '@mic/config';
+import { orthancAuthHeader, orthancJson, orthancUrl } from '@mic/pacs';
 
 export interface StoredInstance {
   id: string;
@@ -8,13 +9,9 @@ export interface StoredInstance {
 
 /** Sends one DICOM object to Orthanc's REST API (POST /instances, basic auth). */
 export async function postInstance(config: Config, bytes: Uint8Array, timeoutMs = 60_000): Promise<StoredInstance> {
-  const { host, httpPort, username, password } = config.orthanc;
-  const res = await fetch(`http://${host}:${httpPort}/instances`, {
+  const res = await fetch(`${orthancUrl(config)}/instances`, {
     method: 'POST',
-    headers: {
-      authorization: 'Basic ' + Buffer.from(`${username}:${password}`).toString('base64'),
-      'content-type': 'application/dicom',
-    },
+    headers: { authorization: orthancAuthHeader(config), 'content-type': 'application/dicom' },
     body: bytes,
     signal: AbortSignal.timeout(timeoutMs),
   });
@@ -27,12 +24,6 @@ export async function postInstance(config: Config, bytes: Uint8Array, timeoutMs 
   return { id: body.ID, status: body.Status, parentStudy: body.ParentStudy };
 }
 
-export async function orthancSystem(config: Config): Promise<unknown> {
-  const { host, httpPort, username, password } = config.orthanc;
-  const res = await fetch(`http://${host}:${httpPort}/system`, {
-    headers: { authorization: 'Basic ' + Buffer.from(`${username}:${password}`).toString('base64') },
-    signal: AbortSignal.timeout(3000),
-  });
-  if (!res.ok) throw new Error(`Orthanc: HTTP ${res.status}`);
-  return res.json();
+export function orthancSystem(config: Config): Promise<unknown> {
+  return orthancJson(config, '/system', {}, 3000);
 }

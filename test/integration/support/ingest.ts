@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '@mic/config';
 import { dataPath } from '../../support/data.js';
-import { orthancAuthHeader, orthancUrl } from '../../../cli/src/stack/probes.js';
+import { orthancJson } from '@mic/pacs';
 
 /** A config whose catalogue schema, queue prefix and change-feed source belong to this test run only. */
 export async function isolatedConfig(overrides: Record<string, Record<string, unknown>> = {}): Promise<Config> {
@@ -64,15 +64,8 @@ export function dcmValue(file: string, tag: string): string {
   return m[1];
 }
 
-export async function orthanc(config: Config, path: string, init: RequestInit = {}): Promise<unknown> {
-  const res = await fetch(orthancUrl(config) + path, {
-    ...init,
-    headers: { authorization: orthancAuthHeader(config), ...(init.headers ?? {}) },
-    signal: AbortSignal.timeout(15_000),
-  });
-  if (!res.ok) throw new Error(`Orthanc ${init.method ?? 'GET'} ${path}: HTTP ${res.status}`);
-  return res.json();
-}
+export const orthanc = (config: Config, path: string, init: RequestInit = {}): Promise<unknown> =>
+  orthancJson(config, path, init, 15_000);
 
 /** Removes a study from Orthanc (if there), so that sending it again makes fresh changes. */
 export async function deleteFromOrthanc(config: Config, studyUid: string): Promise<void> {

@@ -1,0 +1,27 @@
+import type { Config } from '@mic/config';
+
+/** Orthanc's REST base URL from the config. */
+export function orthancUrl(config: Config): string {
+  return `http://${config.orthanc.host}:${config.orthanc.httpPort}`;
+}
+
+/** The basic-auth header for Orthanc's REST API. */
+export function orthancAuthHeader(config: Config): string {
+  return 'Basic ' + Buffer.from(`${config.orthanc.username}:${config.orthanc.password}`).toString('base64');
+}
+
+/** A JSON call to Orthanc's REST API with basic auth and a timeout; a non-2xx answer throws with its status. */
+export async function orthancJson(
+  config: Config,
+  path: string,
+  init: RequestInit = {},
+  timeoutMs = 30_000,
+): Promise<unknown> {
+  const res = await fetch(orthancUrl(config) + path, {
+    ...init,
+    headers: { authorization: orthancAuthHeader(config), ...(init.headers ?? {}) },
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  if (!res.ok) throw new Error(`Orthanc ${init.method ?? 'GET'} ${path}: HTTP ${res.status}`);
+  return res.json();
+}
