@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The metrics every pipeline service exposes, under the same names so dashboards work across services. */
@@ -114,4 +114,14 @@ export async function serveObservability(
     return true;
   }
   return false;
+}
+
+/** Starts `server` on host:port and resolves to the port it got (a configured 0 picks a free one). */
+export async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : port;
 }

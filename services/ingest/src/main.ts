@@ -4,7 +4,7 @@ import type { Config } from '@mic/config';
 import { DEID_OPTIONS, type DeidOption } from '@mic/dicom';
 import { analysisQueue, pingRedis, queueDepths, ANALYSIS_QUEUE } from '@mic/queue';
 import { createS3Client, ensureBucket } from '@mic/storage';
-import { createLogger, createMetricsRegistry, pipelineMetrics, serveObservability } from '@mic/telemetry';
+import { createLogger, createMetricsRegistry, listen, pipelineMetrics, serveObservability } from '@mic/telemetry';
 import { Counter } from 'prom-client';
 import type { IngestContext, IngestHooks, IngestMetrics } from './context.js';
 import { followOnce, Stopped } from './follower.js';
@@ -153,12 +153,7 @@ export async function startIngest(config: Config, hooks: IngestHooks = {}): Prom
       res.end(JSON.stringify({ error: err.message }));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.ingest.port, config.ingest.host, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.ingest.port;
+  const port = await listen(server, config.ingest.port, config.ingest.host);
   log.info({ port, source: config.ingest.source, society: config.ingest.society }, 'ingest listening');
 
   return {

@@ -11,7 +11,7 @@ import {
   DEAD_LETTER_QUEUE,
 } from '@mic/queue';
 import { createS3Client } from '@mic/storage';
-import { createLogger, createMetricsRegistry, pipelineMetrics, serveObservability } from '@mic/telemetry';
+import { createLogger, createMetricsRegistry, listen, pipelineMetrics, serveObservability } from '@mic/telemetry';
 import type { Worker } from 'bullmq';
 import { Counter } from 'prom-client';
 import type { WorkerContext, WorkerMetrics } from './context.js';
@@ -135,12 +135,7 @@ export async function startWorker(config: Config): Promise<WorkerService> {
         res.end(JSON.stringify({ error: err.message }));
       });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.worker.port, config.worker.host, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.worker.port;
+  const port = await listen(server, config.worker.port, config.worker.host);
   log.info({ port }, 'worker listening');
 
   return {
