@@ -36,6 +36,9 @@ const s3 = createS3Client(config);
 
 type Row = Record<string, unknown>;
 
+/** The artifacts of one analysis, by kind. */
+const KINDS = ['axial', 'coronal', 'lesions', 'lungs', 'report', 'seg', 'sr'];
+
 /** PatientName as dcmtk reads it ('' when the attribute is empty). */
 function patientName(file: string): string {
   try {
@@ -141,7 +144,13 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
       expect(a.versions).toMatchObject({ analysis: expect.any(String), lesions: expect.any(String), device: 'cpu' });
       // the store: every instance and every artifact, none holding an original identifier
       const artifacts = await rows('SELECT kind, object_key FROM artifacts WHERE analysis_id = $1', [a.id]);
-      expect(artifacts.map((r) => r.kind).sort()).toEqual(['lesions', 'lungs', 'report', 'seg', 'sr']);
+      expect(artifacts.map((r) => r.kind).sort()).toEqual(KINDS);
+      // the pictures `mic analyze` draws, under the same names
+      for (const name of ['axial.png', 'coronal.png']) {
+        const png = await objectBytes(artifacts.find((r) => r.kind === name.split('.')[0])!.object_key as string);
+        expect(png.subarray(1, 4).toString()).toBe('PNG');
+        expect(png.readUInt32BE(16) * png.readUInt32BE(20)).toBeGreaterThan(100 * 100);
+      }
       // only the CT images are input (the SEG/SR sent back come round the change feed and are skipped by ingest)
       const instances = await rows(
         'SELECT i.object_key, s.modality FROM instances i JOIN series s ON s.id = i.series_id WHERE s.study_id = $1',
@@ -229,7 +238,7 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
     expect(a.id).toBe(running.id);
     const inPacs = await resultsInOrthanc(studyUid);
     expect([inPacs.seg.length, inPacs.sr.length]).toEqual([1, 1]);
-    expect(await rows('SELECT kind FROM artifacts WHERE analysis_id = $1', [a.id])).toHaveLength(5);
+    expect(await rows('SELECT kind FROM artifacts WHERE analysis_id = $1', [a.id])).toHaveLength(KINDS.length);
   });
 
   it('gives one analysis after an ingest restart mid-study, and finishes the job on SIGTERM before exiting', async () => {

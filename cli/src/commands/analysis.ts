@@ -9,11 +9,12 @@ import {
   kmeansMethod,
   type AnalysisResult,
   type LesionMethod,
+  axialMosaic,
+  coronalView,
 } from '@mic/analysis';
 import { assembleSeries, readNifti, writeNifti, type SeriesVolume } from '@mic/dicom';
 import { dicomOutputs } from '../analysis/dicom-out.js';
 import { Pool } from '../analysis/pool.js';
-import { axialMosaic, coronalView } from '../analysis/render.js';
 import { CliError } from '../errors.js';
 
 const METHODS: Record<string, LesionMethod> = { hu: huBandMethod, kmeans: kmeansMethod };

@@ -112,7 +112,7 @@ async function runDemo(base: Config, series: SeriesOnDisk, timeoutS: number, set
     for (const line of resultLines(summary.report)) say(`   ${line}`);
     say(`== artifacts in s3://${config.s3.bucket}/ (de-identified)`);
     for (const [name, key] of Object.entries(summary.artifacts)) say(`   ${name.padEnd(15)} ${key}`);
-    const { written, notes } = await downloadResults(config, summary, series.files, out);
+    const { written, notes } = await downloadResults(config, summary, out);
     say(`== downloaded to ${out}: ${written.join(', ')}`);
     for (const n of notes) say(`   ${n}`);
     say(`   pictures: ${resolve(out, 'axial.png')}, ${resolve(out, 'coronal.png')}`);

@@ -1,10 +1,8 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AnalysisReport, AnalysisResult } from '@mic/analysis';
+import type { AnalysisReport } from '@mic/analysis';
 import type { Config } from '@mic/config';
-import { assembleSeries, readNifti } from '@mic/dicom';
 import { createS3Client } from '@mic/storage';
-import { axialMosaic, coronalView } from '../analysis/render.js';
 
 /** What the worker stores as an analysis' result in the catalogue. */
 export interface AnalysisSummary {
@@ -36,35 +34,18 @@ async function objectBytes(config: Config, key: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/**
- * Downloads the analysis' artifacts to `out` and draws the axial mosaic and coronal view from the label maps over the
- * CT on disk (the worker makes no pictures). Returns the files written; a picture that cannot be drawn is a note.
- */
+/** Downloads the analysis' artifacts (report, label maps, SEG/SR, the worker's pictures) to `out`. */
 export async function downloadResults(
   config: Config,
   summary: AnalysisSummary,
-  seriesFiles: string[],
   out: string,
 ): Promise<{ written: string[]; notes: string[] }> {
   mkdirSync(out, { recursive: true });
   const written: string[] = [];
-  const notes: string[] = [];
-  const bytes: Record<string, Buffer> = {};
   for (const [name, key] of Object.entries(summary.artifacts)) {
-    bytes[name] = await objectBytes(config, key);
-    writeFileSync(join(out, name), bytes[name]);
+    writeFileSync(join(out, name), await objectBytes(config, key));
     written.push(name);
   }
-  if (!bytes['lungs.nii.gz'] || !bytes['lesions.nii.gz']) return { written, notes: ['no label maps to draw'] };
-  const lungs = readNifti(new Uint8Array(bytes['lungs.nii.gz'])) as AnalysisResult['lungs'];
-  const lesions = readNifti(new Uint8Array(bytes['lesions.nii.gz'])) as AnalysisResult['lungs'];
-  const inputs = seriesFiles.map((f) => ({ name: f, bytes: new Uint8Array(readFileSync(f)) }));
-  const { series } = await assembleSeries(inputs);
-  const ct = series.find((s) => s.volume.dims.every((d, i) => d === lungs.dims[i]));
-  if (!ct) return { written, notes: ['pictures not drawn: no series on disk matches the label maps'] };
-  const r: AnalysisResult = { lungs, lesions, report: summary.report };
-  writeFileSync(join(out, 'axial.png'), axialMosaic(r, ct.volume.data));
-  writeFileSync(join(out, 'coronal.png'), coronalView(r, ct.volume.data));
-  written.push('axial.png', 'coronal.png');
-  return { written, notes };
+  const missing = ['axial.png', 'coronal.png'].filter((n) => !written.includes(n));
+  return { written, notes: missing.length ? [`no ${missing.join(' or ')} among the artifacts`] : [] };
 }

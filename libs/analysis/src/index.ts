@@ -6,3 +6,4 @@ export * from './quantify/index.js';
 export * from './pipeline.js';
 export * from './refine.js';
 export * from './dicom-results.js';
+export * from './pictures/index.js';

@@ -27,6 +27,8 @@ const MEDIA_TYPES: Record<string, string> = {
   'sr.dcm': 'application/dicom',
   'lungs.nii.gz': 'application/gzip',
   'lesions.nii.gz': 'application/gzip',
+  'axial.png': 'image/png',
+  'coronal.png': 'image/png',
 };
 
 // Failures that a retry cannot fix: the job goes to the dead-letter queue at once, with its reason.

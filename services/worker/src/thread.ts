@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { axialMosaic, coronalView } from '@mic/analysis';
 import { analyseSeries, derivedObjects } from './analyse.js';
 import { referencedUids, restoreSource } from './identity.js';
 import type { RestoreReply, ThreadInput, ThreadMessage } from './protocol.js';
@@ -30,6 +31,9 @@ try {
     'seg.dcm': deid.seg,
     'sr.dcm': deid.sr,
     'report.json': new TextEncoder().encode(JSON.stringify(report, null, 2) + '\n'),
+    // The same pictures, under the same names, as `mic analyze` writes.
+    'axial.png': axialMosaic(a.result, a.series.volume.data),
+    'coronal.png': coronalView(a.result, a.series.volume.data),
   };
   let restored: Extract<ThreadMessage, { type: 'done' }>['restored'];
   if (input.restore) {

@@ -1,5 +1,5 @@
 import { PNG } from 'pngjs';
-import type { AnalysisResult } from '@mic/analysis';
+import type { AnalysisResult } from '../pipeline.js';
 import { drawText } from './font.js';
 
 type Rgb = [number, number, number];

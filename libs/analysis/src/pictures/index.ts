@@ -1,0 +1,1 @@
+export { axialMosaic, coronalView, keyLines } from './render.js';
