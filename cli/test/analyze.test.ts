@@ -3,21 +3,21 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '@mic/cli';
-import { parseDicom, type Dataset } from '@mic/dicom';
+import { parseDicom, readNifti, type Dataset } from '@mic/dicom';
 import { dataPath } from '../../test/support/data.js';
 import { dciodvfy } from '../../test/support/dciodvfy.js';
 
 const list = (v: unknown): Dataset[] => (Array.isArray(v) ? v : [v]) as Dataset[];
 
 /** Runs `mic analyze` in-process; returns the exit code, stdout and the output folder. */
-async function analyze(input: string): Promise<{ code: number; out: string; dir: string }> {
+async function analyze(input: string, ...extra: string[]): Promise<{ code: number; out: string; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'mic-analyze-'));
   const sink: string[] = [];
   const spy = jest
     .spyOn(process.stdout, 'write')
     .mockImplementation((c: string | Uint8Array) => (sink.push(String(c)), true));
   try {
-    const code = await run(['node', 'mic', 'analyze', input, '--out', dir]);
+    const code = await run(['node', 'mic', 'analyze', input, '--out', dir, ...extra]);
     return { code, out: sink.join(''), dir };
   } finally {
     spy.mockRestore();
@@ -84,5 +84,39 @@ describe('mic analyze on an LIDC slab (healthy lungs, DICOM input)', () => {
     expect(report.typicality.category).toBe('negative');
     expect(report.involvement.percent).toBeLessThan(1);
     expect(report.severity.mosmed).toBe('CT-0');
+  });
+});
+
+describe('mic analyze --lobes (TotalSegmentator lobe labels of the same CT)', () => {
+  const ct = dataPath('totalseg-example', 'example_ct.nii.gz');
+  const seg = dataPath('totalseg-example', 'example_seg_v1_fullvolume_0effae9.nii.gz');
+
+  it('adds the 25-point lobar score with each lobe measured from the label map', async () => {
+    const r = await analyze(ct, '--lobes', seg, '--lobe-labels', 'totalseg-v1', '--threads', '0');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/lobar score \d+\/25/);
+    const report = JSON.parse(readFileSync(join(r.dir, 'report.json'), 'utf8'));
+    const labels = readNifti(new Uint8Array(readFileSync(seg)));
+    const ml = labels.spacing.reduce((a, b) => a * b, 1) / 1000;
+    const count = (id: number) => labels.data.reduce((n: number, x: number) => n + (x === id ? 1 : 0), 0);
+    const lobar = report.severity.lobar;
+    expect(lobar.max).toBe(25);
+    const want: Record<string, number> = { 'left-upper': 13, 'left-lower': 14, 'right-upper': 15, 'right-lower': 17 };
+    for (const [name, id] of Object.entries(want)) {
+      const lobe = lobar.lobes.find((l: { name: string }) => l.name === name);
+      expect(lobe.volumeMl).toBeCloseTo(count(id) * ml, 1);
+    }
+    // lung bases only: the lower lobes are present, and they agree with the lung field found by mic
+    const lower = lobar.lobes.filter((l: { name: string }) => l.name.endsWith('lower'));
+    const lobesMl = lower.reduce((s: number, l: { volumeMl: number }) => s + l.volumeMl, 0);
+    expect(lobesMl).toBeGreaterThan(50);
+    expect(Math.abs(report.lung.total.volumeMl - lobesMl) / lobesMl).toBeLessThan(0.1);
+    rmSync(r.dir, { recursive: true, force: true });
+  });
+
+  it('refuses an unknown lobe label scheme with one line', async () => {
+    const r = await analyze(ct, '--lobes', seg, '--lobe-labels', 'nope');
+    expect(r.code).not.toBe(0);
+    rmSync(r.dir, { recursive: true, force: true });
   });
 });

@@ -7,12 +7,16 @@ import {
   analyzeVolumeWith,
   huBandMethod,
   kmeansMethod,
+  lobarSeverity,
+  LOBE_LABELS,
+  type LobarSeverity,
   type AnalysisResult,
   type LesionMethod,
   axialMosaic,
   coronalView,
 } from '@mic/analysis';
 import { assembleSeries, readNifti, writeNifti, type SeriesVolume } from '@mic/dicom';
+import { resliceNearest, type Volume } from '@mic/imaging';
 import { dicomOutputs } from '../analysis/dicom-out.js';
 import { Pool } from '../analysis/pool.js';
 import { CliError } from '../errors.js';
@@ -94,6 +98,32 @@ function writeOutputs(
   return written.map(([n]) => n);
 }
 
+interface AnalyzeOpts {
+  out: string;
+  method: string;
+  threads: string;
+  docs?: boolean;
+  lobes?: string;
+  lobeLabels: string;
+}
+
+function readLobes(path: string): Volume {
+  try {
+    return readNifti(new Uint8Array(readFileSync(path)));
+  } catch (err) {
+    throw new CliError(`cannot read lobe map ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function lobarOf(map: Volume, lesions: Volume<Uint8Array>, scheme: string): LobarSeverity {
+  if (map.data instanceof Float32Array) throw new CliError('lobe map must hold integer labels');
+  const onGrid = resliceNearest(map as Volume<Uint8Array>, lesions);
+  const lobar = lobarSeverity(onGrid, lesions, scheme);
+  if (lobar.lobes.every((l) => l.volumeMl === 0))
+    throw new CliError(`lobe map has no ${scheme} lobe labels over this CT (wrong --lobe-labels or another scan?)`);
+  return lobar;
+}
+
 // `mic analyze` (analysis engine). `segment-slice` and `eval-slices` live in slices.ts.
 export function registerAnalysis(program: Command): void {
   program
@@ -107,16 +137,28 @@ export function registerAnalysis(program: Command): void {
       'worker threads for decoding and lesions (0: none)',
       String(Math.min(2, availableParallelism())),
     )
+    .option('--lobes <nii>', 'lobe label map of the same CT (e.g. TotalSegmentator): adds the 25-point lobar score')
+    .option('--lobe-labels <scheme>', `lobe label values: ${Object.keys(LOBE_LABELS).join(' | ')}`, 'totalseg-v2')
     .option('--docs', 'small pictures (8-slice mosaic of 128 px tiles, 400 px coronal) for documentation pages')
-    .action(async (input: string, opts: { out: string; method: string; threads: string; docs?: boolean }) => {
+    .action(async (input: string, opts: AnalyzeOpts) => {
       const method = METHODS[opts.method];
       if (!method) throw new CliError(`unknown --method ${opts.method} (use hu or kmeans)`);
+      if (!LOBE_LABELS[opts.lobeLabels])
+        throw new CliError(`unknown --lobe-labels ${opts.lobeLabels} (use ${Object.keys(LOBE_LABELS).join(', ')})`);
+      const lobes = opts.lobes ? readLobes(opts.lobes) : undefined;
       const threads = Number(opts.threads);
       if (!Number.isInteger(threads) || threads < 0 || threads > 64)
         throw new CliError(`--threads must be an integer from 0 to 64: ${opts.threads}`);
       const pool = Pool.open(threads);
       try {
-        await analyze(input, opts.out, method, pool, opts.docs ? 'docs' : 'full');
+        await analyze(
+          input,
+          opts.out,
+          method,
+          pool,
+          opts.docs ? 'docs' : 'full',
+          lobes && { map: lobes, scheme: opts.lobeLabels },
+        );
       } finally {
         await pool?.close();
       }
@@ -129,6 +171,7 @@ async function analyze(
   method: LesionMethod,
   pool: Pool | null,
   pictures: keyof typeof PICTURES,
+  lobes?: { map: Volume; scheme: string },
 ): Promise<void> {
   const t0 = performance.now();
   const { hu, series } = await loadInput(input, pool);
@@ -140,6 +183,7 @@ async function analyze(
       ? await analyzeVolumeWith(hu, o, (h, lungs) => pool.lesions(method.name, h, lungs))
       : analyzeVolume(hu, o);
   bar('done', 1, 1);
+  if (lobes) r.report.severity.lobar = lobarOf(lobes.map, r.lesions, lobes.scheme);
   const t1 = performance.now();
   const files = writeOutputs(out, r, hu, series, pictures);
   r.report.timingsMs = { read: readMs, ...r.report.timingsMs, write: Math.round(performance.now() - t1) };
@@ -149,7 +193,9 @@ async function analyze(
   process.stdout.write(
     `lungs R ${rep.lung.right.volumeMl} mL, L ${rep.lung.left.volumeMl} mL; GGO ${rep.lesions.ggo.volumeMl} mL, ` +
       `consolidation ${rep.lesions.consolidation.volumeMl} mL; involvement ${rep.involvement.percent} %; ` +
-      `${rep.severity.mosmed}; ${rep.typicality.category}\n` +
+      `${rep.severity.mosmed}; ${rep.typicality.category}` +
+      (rep.severity.lobar ? `; lobar score ${rep.severity.lobar.total}/25` : '') +
+      '\n' +
       `wrote ${['report.json', ...files].join(', ')} to ${out}\n`,
   );
 }

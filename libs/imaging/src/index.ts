@@ -10,3 +10,4 @@ export * from './patches.js';
 export * from './whitening.js';
 export * from './kmeans.js';
 export * from './encode.js';
+export * from './reslice.js';

@@ -1,3 +1,4 @@
 export * from './quantify.js';
 export * from './severity.js';
 export * from './typicality.js';
+export * from './lobes.js';

@@ -1,3 +1,4 @@
+import type { LobarSeverity } from './lobes.js';
 import type { Quantification } from './quantify.js';
 
 /** Involvement below this is "no pneumonia": 98 of 100 healthy controls had PO < 1 % (Chaganti et al. 2020). */
@@ -10,6 +11,8 @@ export interface Severity {
   max: number;
   /** MosMedData band by total involvement: CT-0 none, CT-1 < 25 %, CT-2 25-50 %, CT-3 50-75 %, CT-4 >= 75 %. */
   mosmed: 'CT-0' | 'CT-1' | 'CT-2' | 'CT-3' | 'CT-4';
+  /** The 25-point lobar score, when a lobe label map came with the input (`mic analyze --lobes`). */
+  lobar?: LobarSeverity;
 }
 
 export function mosmedBand(percent: number): Severity['mosmed'] {
