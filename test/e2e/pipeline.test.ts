@@ -99,7 +99,7 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
   }
 
   beforeAll(async () => {
-    for (const s of ['postgres', 'redis', 'orthanc', 's3'] as const) await requireService(s);
+    for (const s of ['postgres', 'redis', 'orthanc', 's3', 'keycloak'] as const) await requireService(s);
     pool = createCatalogPool(config);
     await migrate(pool, config.catalog.schema);
     queue = analysisQueue(config);

@@ -6,7 +6,7 @@ import { startIngest, type IngestService, type InstanceEvent } from '@mic/ingest
 import type { Job, Queue } from 'bullmq';
 import dcmjs from 'dcmjs';
 import { createHash, randomBytes } from 'node:crypto';
-import { requireService } from './support/stack.js';
+import { accessToken, requireService, tokenRequest, users } from './support/stack.js';
 import {
   dcmValue,
   deleteFromOrthanc,
@@ -97,7 +97,7 @@ describe('ingest on the local stack', () => {
   }
 
   beforeAll(async () => {
-    for (const s of ['postgres', 'redis', 'orthanc', 's3'] as const) await requireService(s);
+    for (const s of ['postgres', 'redis', 'orthanc', 's3', 'keycloak'] as const) await requireService(s);
     pool = createCatalogPool(config);
     await migrate(pool, config.catalog.schema);
     queue = analysisQueue(config);
@@ -240,12 +240,42 @@ describe('ingest on the local stack', () => {
       await stop(svc);
     });
 
+    it('refuses uploads without a valid token of a member of this society (401/403) and keeps serving', async () => {
+      const part = [read(files[0])];
+      const member = await accessToken(users.memberA);
+      const [h, p, sig] = member.split('.');
+      const tampered = `${h}.${p}.${sig.slice(0, 10)}${sig[10] === 'A' ? 'B' : 'A'}${sig.slice(11)}`;
+      const pacs = await tokenRequest({
+        grant_type: 'client_credentials',
+        client_id: 'mic-pacs',
+        client_secret: 'mic-pacs-local-secret',
+      });
+      const cases: [string | null, number, RegExp][] = [
+        [null, 401, /no bearer token/],
+        ['not-a-jwt', 401, /invalid token/],
+        [tampered, 401, /invalid token: signature/],
+        [await accessToken(users.memberB), 403, /member-b belongs to society B, this endpoint serves society A/],
+        [await accessToken(users.researcher), 403, /researcher lacks the role society-member/],
+        [pacs.body.access_token!, 403, /lacks the role society-member/],
+      ];
+      for (const [token, status, error] of cases) {
+        const res = await stow(svc.port, part, { token });
+        expect({ status: res.status, error: res.body.error }).toEqual({ status, error: expect.stringMatching(error) });
+      }
+      // nothing of the refused uploads reached the catalogue; the service still answers
+      expect(await studiesOf(studyUid)).toHaveLength(0);
+      expect(await rows(`SELECT 1 FROM quarantine WHERE source = 'stow'`)).toHaveLength(0);
+      expect((await fetch(`http://127.0.0.1:${svc.port}/healthz`)).status).toBe(200);
+      const challenge = await fetch(`http://127.0.0.1:${svc.port}/dicomweb/studies`, { method: 'POST', body: 'x' });
+      expect(challenge.headers.get('www-authenticate')).toBe(`Bearer realm="${config.keycloak.realm}"`);
+    });
+
     it('quarantines a corrupt file and a non-DICOM part with their reasons while the others proceed', async () => {
       const good = files.slice(0, 11).map(read);
       const whole = read(files[11]);
       const truncated = whole.subarray(0, whole.length - 5000); // cut inside the pixel data
       const garbage = Buffer.from('this is not a DICOM file at all, just text sent by mistake'.repeat(4));
-      const res = await stow(svc.port, [...good, truncated, garbage], '?lane=research');
+      const res = await stow(svc.port, [...good, truncated, garbage], { query: '?lane=research' });
       expect(res.status).toBe(202);
       expect(res.body['00081199'].Value).toHaveLength(11);
       expect(res.body['00081198'].Value).toHaveLength(2);
@@ -260,6 +290,11 @@ describe('ingest on the local stack', () => {
       const [a] = await analysesOf(study.id);
       expect(a).toMatchObject({ lane: 'research', revision: 1 });
       expect((await queue.getJob(a.job_id as string))?.data.lane).toBe('research');
+      // the upload is recorded under the member who sent it and the society of the token
+      const [upload] = await rows(`SELECT actor, detail FROM audit WHERE action = 'stow.upload' AND study_id = $1`, [
+        study.id,
+      ]);
+      expect(upload).toMatchObject({ actor: 'user:member-a', detail: { society: 'A', parts: 13, failed: 2 } });
     });
 
     it('treats a late instance as an amendment: the next revision, a new job, never a duplicate', async () => {

@@ -52,3 +52,4 @@ export function createTokenVerifier(options: { issuer: string; audience: string;
 export function realmRoles(claims: MicClaims): string[] {
   return claims.realm_access?.roles ?? [];
 }
+export * from './bearer.js';

@@ -3,7 +3,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { loadConfig } from '@mic/config';
-import { createTokenVerifier, issuerUrl, realmEndpoints, realmRoles } from '../src/index.js';
+import {
+  AccessError,
+  createTokenVerifier,
+  issuerUrl,
+  realmEndpoints,
+  realmRoles,
+  requireSocietyRole,
+  verifyBearer,
+  type MicClaims,
+} from '../src/index.js';
 
 // The verifier fetches keys over HTTP, so the test serves a JWKS from memory on loopback (no Keycloak needed).
 describe('createTokenVerifier', () => {
@@ -51,6 +60,42 @@ describe('createTokenVerifier', () => {
     const strict = createTokenVerifier({ issuer, audience: 'other-api', jwksUri });
     await expect(strict(await sign({}))).rejects.toThrow(/aud/);
     await expect(verify(await sign({}, { exp: '-10s' }))).rejects.toThrow(/exp/);
+  });
+
+  it('answers 401 for a missing, malformed or bad bearer token and 503 when the key set cannot be fetched', async () => {
+    const verify = createTokenVerifier({ issuer, audience: 'mic-api', jwksUri });
+    const status = (header: string | undefined, v = verify) =>
+      verifyBearer(v, header).then(
+        () => 200,
+        (err: AccessError) => err.status,
+      );
+    expect(await status(undefined)).toBe(401);
+    expect(await status('Basic dXNlcjpwdw==')).toBe(401);
+    expect(await status('Bearer not-a-jwt')).toBe(401);
+    expect(await status(`Bearer ${await sign({}, { with: otherKey })}`)).toBe(401);
+    expect(await status(`Bearer ${await sign({}, { exp: '-10s' })}`)).toBe(401);
+    expect(await status(`Bearer ${await sign({})}`)).toBe(200);
+    const unreachable = createTokenVerifier({ issuer, audience: 'mic-api', jwksUri: 'http://127.0.0.1:1/certs' });
+    expect(await status(`Bearer ${await sign({})}`, unreachable)).toBe(503);
+  });
+
+  it('answers 403 for a token without the role, without a society or of another society', async () => {
+    const member = { preferred_username: 'm', realm_access: { roles: ['society-member'] } };
+    const check = (claims: MicClaims) => {
+      try {
+        requireSocietyRole(claims, 'society-member', 'A');
+        return 200;
+      } catch (err) {
+        return [(err as AccessError).status, (err as Error).message];
+      }
+    };
+    expect(check({ ...member, society: 'A' })).toBe(200);
+    expect(check({ ...member, society: 'B' })).toEqual([403, 'm belongs to society B, this endpoint serves society A']);
+    expect(check(member)).toEqual([403, 'm belongs to no society']);
+    expect(check({ preferred_username: 'r', realm_access: { roles: ['researcher'] }, society: 'A' })).toEqual([
+      403,
+      'r lacks the role society-member',
+    ]);
   });
 });
 

@@ -50,6 +50,8 @@ export const configSchema = z
         port: port.default(18180),
         managementPort: port.default(19000),
         realm: z.string().default('mic'),
+        // The audience the services require in access tokens (the realm's clients add it with an audience mapper).
+        audience: z.string().min(1).default('mic-api'),
         adminUser: z.string().default('admin'),
         adminPassword: z.string().default('admin-local-only'),
         version: z.string().default('26.4.7'),

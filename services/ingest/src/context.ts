@@ -1,3 +1,4 @@
+import type { TokenVerifier } from '@mic/auth';
 import type { Pool } from '@mic/catalog';
 import type { Config } from '@mic/config';
 import type { DeidOption } from '@mic/dicom';
@@ -35,6 +36,8 @@ export interface IngestContext {
   log: Logger;
   metrics: IngestMetrics;
   deidOptions: DeidOption[];
+  /** Checks the bearer tokens of STOW-RS uploads against the realm's keys. */
+  verify: TokenVerifier;
   hooks: IngestHooks;
   /** Set when the service stops: long passes check it between instances. */
   stopping: () => boolean;

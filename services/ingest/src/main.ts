@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createTokenVerifier, issuerUrl } from '@mic/auth';
 import { createCatalogPool, migrate } from '@mic/catalog';
 import type { Config } from '@mic/config';
 import { DEID_OPTIONS, type DeidOption } from '@mic/dicom';
@@ -60,6 +61,7 @@ export async function startIngest(config: Config, hooks: IngestHooks = {}): Prom
     log,
     metrics,
     deidOptions: deidOptions(config.ingest.deidOptions),
+    verify: createTokenVerifier({ issuer: issuerUrl(config), audience: config.keycloak.audience }),
     hooks,
     stopping: () => stopping,
   };

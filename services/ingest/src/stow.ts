@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AccessError, requireSocietyRole, verifyBearer, type MicClaims } from '@mic/auth';
+import { audit } from '@mic/catalog';
 import type { Lane } from '@mic/queue';
 import type { IngestContext } from './context.js';
 import { finalizeStudy, flushOutbox } from './finalize.js';
@@ -24,12 +26,41 @@ function fail(res: ServerResponse, status: number, message: string): void {
 
 const ui = (v: string) => ({ vr: 'UI', Value: [v] });
 
+/** The realm role that may upload a society's studies. */
+export const UPLOAD_ROLE = 'society-member';
+
+/**
+ * The uploader's token must be valid, carry UPLOAD_ROLE and name this ingest's society (the contributing society whose
+ * key de-identifies the upload). Answers the refusal itself and returns undefined, or returns the claims.
+ */
+async function authorize(
+  ctx: IngestContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<MicClaims | undefined> {
+  try {
+    const claims = await verifyBearer(ctx.verify, req.headers.authorization);
+    requireSocietyRole(claims, UPLOAD_ROLE, ctx.config.ingest.society);
+    return claims;
+  } catch (err) {
+    if (!(err instanceof AccessError)) throw err;
+    ctx.log.warn({ status: err.status, reason: err.message }, 'STOW-RS upload refused');
+    if (err.status === 401) res.setHeader('www-authenticate', `Bearer realm="${ctx.config.keycloak.realm}"`);
+    fail(res, err.status, err.message);
+    req.resume(); // the body is not read: let it drain so the connection stays usable
+    return undefined;
+  }
+}
+
 /**
  * STOW-RS (PS3.18 10.5): POST /dicomweb/studies with multipart/related; type="application/dicom". Each part takes
  * the same path as an instance pulled from Orthanc; the request is one unit of completeness, so its studies are
- * finalized (and jobs enqueued) before the answer. 200 all stored, 202 some failed, 409 none stored.
+ * finalized (and jobs enqueued) before the answer. 200 all stored, 202 some failed, 409 none stored; 401/403 when
+ * the bearer token is missing, invalid, or not a member of this ingest's society.
  */
 export async function handleStow(ctx: IngestContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const claims = await authorize(ctx, req, res);
+  if (!claims) return;
   const url = new URL(req.url ?? '/', 'http://ingest');
   const lane = (url.searchParams.get('lane') ?? 'clinical') as Lane;
   if (lane !== 'clinical' && lane !== 'research') return fail(res, 400, `unknown lane "${lane}"`);
@@ -77,7 +108,10 @@ export async function handleStow(ctx: IngestContext, req: IncomingMessage, res: 
       referenced.push({ '00081155': ui(out.sopUid), '00081190': { vr: 'UR', Value: [`/studies/${out.studyId}`] } });
     }
   }
+  const uploader = claims.preferred_username ?? claims.sub ?? 'unknown';
   for (const studyId of studies) {
+    const detail = { society: claims.society, parts: parts.length, failed: failed.length, lane };
+    await audit(ctx.pool, { actor: `user:${uploader}`, action: 'stow.upload', studyId, detail });
     await finalizeStudy(ctx, studyId, lane);
     await flushOutbox(ctx, studyId).catch((err: Error) =>
       ctx.log.warn({ studyId, err: err.message }, 'jobs stay in the outbox for the next round'),

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '@mic/config';
 import { dataPath } from '../../support/data.js';
 import { orthancJson } from '@mic/pacs';
+import { accessToken } from './stack.js';
 
 /** A config whose catalogue schema, queue prefix and change-feed source belong to this test run only. */
 export async function isolatedConfig(overrides: Record<string, Record<string, unknown>> = {}): Promise<Config> {
@@ -85,12 +86,16 @@ export async function orthancLastSeq(config: Config): Promise<number> {
   return ((await orthanc(config, '/changes?last')) as { Last: number }).Last;
 }
 
-/** POSTs files to the STOW-RS endpoint as multipart/related; returns the status and DICOM JSON answer. */
+/**
+ * POSTs files to the STOW-RS endpoint as multipart/related with a bearer token (member-a's unless given; null sends
+ * none); returns the status and the DICOM JSON (or JSON error) answer.
+ */
 export async function stow(
   port: number,
   parts: Uint8Array[],
-  query = '',
+  opts: { query?: string; token?: string | null } = {},
 ): Promise<{ status: number; body: Record<string, { Value?: Record<string, { Value?: unknown[] }>[] }> }> {
+  const token = opts.token === undefined ? await accessToken() : opts.token;
   const boundary = `mic-${randomBytes(8).toString('hex')}`;
   const chunks: Buffer[] = [];
   for (const p of parts)
@@ -100,9 +105,12 @@ export async function stow(
       Buffer.from('\r\n'),
     );
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  const res = await fetch(`http://127.0.0.1:${port}/dicomweb/studies${query}`, {
+  const res = await fetch(`http://127.0.0.1:${port}/dicomweb/studies${opts.query ?? ''}`, {
     method: 'POST',
-    headers: { 'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}` },
+    headers: {
+      'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
+      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+    },
     body: Buffer.concat(chunks),
     signal: AbortSignal.timeout(60_000),
   });

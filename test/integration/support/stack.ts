@@ -30,6 +30,18 @@ export async function passwordGrant(username: string, password: string): Promise
   return tokenRequest({ grant_type: 'password', client_id: 'mic-cli', username, password, scope: 'openid' });
 }
 
+/** An access token of `user` (member-a by default), fetched again when near its expiry. */
+export async function accessToken(user = users.memberA): Promise<string> {
+  const cached = tokens.get(user.username);
+  if (cached && cached.until > Date.now()) return cached.token;
+  const { status, body } = await passwordGrant(user.username, user.password);
+  if (status !== 200 || !body.access_token)
+    throw new Error(`no token for ${user.username}: HTTP ${status} ${body.error_description ?? body.error ?? ''}`);
+  tokens.set(user.username, { token: body.access_token, until: Date.now() + 60_000 });
+  return body.access_token;
+}
+const tokens = new Map<string, { token: string; until: number }>();
+
 export async function tokenRequest(form: Record<string, string>): Promise<TokenResponse> {
   const res = await fetch(realmEndpoints(issuerUrl(config)).token, {
     method: 'POST',
