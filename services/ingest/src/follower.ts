@@ -1,4 +1,5 @@
 import {
+  backfillUntil,
   clearPending,
   feedPosition,
   handledRefs,
@@ -8,6 +9,7 @@ import {
   studiesOfRefs,
   type PendingStudy,
 } from '@mic/catalog';
+import type { Lane } from '@mic/queue';
 import { failureReason, timed } from '@mic/telemetry';
 import type { IngestContext } from './context.js';
 import { finalizeStudy, flushOutbox } from './finalize.js';
@@ -21,24 +23,29 @@ export async function readChanges(ctx: IngestContext, orthanc: OrthancClient): P
   const { source, batch, settleSeconds, startAt } = ctx.config.ingest;
   let since = await feedPosition(ctx.pool, source);
   if (since === undefined) {
-    since = startAt === 'now' ? await orthanc.lastSeq() : 0;
-    await savePage(ctx.pool, source, since, []);
-    ctx.log.info({ source, since }, 'change feed: starting position');
+    // What Orthanc holds before the first start is history: read from the beginning, it is backfill (research lane).
+    const last = await orthanc.lastSeq();
+    since = startAt === 'now' ? last : 0;
+    const backfill = startAt === 'now' || last === 0 ? null : last;
+    await savePage(ctx.pool, source, since, [], backfill);
+    ctx.log.info({ source, since, backfillUntil: backfill }, 'change feed: starting position');
   }
   const page = await orthanc.changes(since, batch);
   if (page.Last < since) {
     // Orthanc's change log restarted (new database): read it again from the start; handled instances are skipped.
     ctx.log.warn({ source, saved: since, last: page.Last }, 'change feed went backwards: reading it from the start');
-    await savePage(ctx.pool, source, 0, []);
+    await savePage(ctx.pool, source, 0, [], null); // its sequence numbers start again: no backfill boundary applies
     return false;
   }
-  const touched: { study: string; stable: boolean }[] = [];
+  const boundary = await backfillUntil(ctx.pool, source);
+  const touched: { study: string; stable: boolean; backfill: boolean }[] = [];
   for (const change of page.Changes) {
-    if (change.ChangeType === 'StableStudy') touched.push({ study: change.ID, stable: true });
+    const backfill = boundary !== null && change.Seq <= boundary;
+    if (change.ChangeType === 'StableStudy') touched.push({ study: change.ID, stable: true, backfill });
     else if (change.ChangeType === 'NewInstance' && settleSeconds > 0) {
       // Only needed for the quiet-period rule: Orthanc's own StableStudy names the study directly.
       try {
-        touched.push({ study: await orthanc.parentStudy(change.ID), stable: false });
+        touched.push({ study: await orthanc.parentStudy(change.ID), stable: false, backfill });
       } catch (err) {
         if (!(err instanceof OrthancError && err.status === 404)) throw err;
       }
@@ -90,8 +97,10 @@ async function processPending(ctx: IngestContext, orthanc: OrthancClient, p: Pen
   const { source, retryMaxMs } = ctx.config.ingest;
   try {
     const studies = await pullStudy(ctx, orthanc, p.study);
+    // The lane follows the source: PACS auto-analysis is clinical, the PACS's history before the first start is not.
+    const lane: Lane = p.backfill ? 'research' : 'clinical';
     for (const studyId of studies) {
-      await finalizeStudy(ctx, studyId, 'clinical');
+      await finalizeStudy(ctx, studyId, lane);
       await flushOutbox(ctx, studyId);
     }
     await clearPending(ctx.pool, source, p.study, p.changes);

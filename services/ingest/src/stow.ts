@@ -61,9 +61,11 @@ async function authorize(
 export async function handleStow(ctx: IngestContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const claims = await authorize(ctx, req, res);
   if (!claims) return;
-  const url = new URL(req.url ?? '/', 'http://ingest');
-  const lane = (url.searchParams.get('lane') ?? 'clinical') as Lane;
-  if (lane !== 'clinical' && lane !== 'research') return fail(res, 400, `unknown lane "${lane}"`);
+  // The lane follows the source: uploads are research/backfill work; the clinical lane is PACS auto-analysis.
+  const lane: Lane = 'research';
+  const asked = new URL(req.url ?? '/', 'http://ingest').searchParams.get('lane');
+  if (asked !== null && asked !== lane)
+    return fail(res, 400, `lane "${asked}" not accepted: STOW-RS uploads go to the research lane`);
   const { mediaType, params } = parseContentType(req.headers['content-type']);
   if (mediaType !== 'multipart/related')
     return fail(res, 415, 'expected Content-Type multipart/related; type="application/dicom"');
