@@ -80,15 +80,56 @@ function validate(input: WriteSegInput): void {
     throw new SegWriteError('segment label values must be distinct and non-zero');
 }
 
-/** Packs binary frames bit after bit, least significant bit first, frames contiguous (PS3.5 8.1.1). */
-function packFrames(frames: Uint8Array[], pixelsPerFrame: number): ArrayBuffer {
-  const totalBits = frames.length * pixelsPerFrame;
-  const bytes = new Uint8Array(Math.ceil(totalBits / 8) + (Math.ceil(totalBits / 8) % 2));
-  let bit = 0;
-  for (const frame of frames) {
-    for (let p = 0; p < pixelsPerFrame; p++, bit++) if (frame[p]) bytes[bit >> 3] |= 1 << (bit & 7);
+/** The frames of a binary SEG: one per (segment, slice) holding the segment, in segment then slice order. */
+interface Frames {
+  /** Segment index and slice k of each frame. */
+  list: { s: number; k: number }[];
+  /** Bits of all frames, least significant bit first, frames contiguous (PS3.5 8.1.1), padded to an even length. */
+  bits: Uint8Array;
+}
+
+/**
+ * Lays out the frames in two passes over the label volume: which segments each slice holds, then each labelled voxel
+ * sets its bit in its frame. A segment with no voxels keeps one empty frame (on slice 0) so it is represented.
+ */
+function segFrames(labels: Uint8Array, dims: [number, number, number], segments: SegmentSpec[]): Frames {
+  const [nx, ny, nz] = dims;
+  const pixels = nx * ny;
+  const segOf = new Int16Array(256).fill(-1);
+  segments.forEach((spec, s) => (segOf[spec.labelValue] = s));
+  const present = new Uint8Array(segments.length * nz);
+  const seen = new Uint8Array(256);
+  for (let k = 0; k < nz; k++) {
+    seen.fill(0);
+    const slice = labels.subarray(k * pixels, (k + 1) * pixels);
+    for (let p = 0; p < pixels; p++) seen[slice[p]] = 1;
+    segments.forEach((spec, s) => (present[s * nz + k] = seen[spec.labelValue]));
   }
-  return bytes.buffer;
+  const list: Frames['list'] = [];
+  const frameOf = new Int32Array(segments.length * nz).fill(-1);
+  segments.forEach((_, s) => {
+    const first = list.length;
+    for (let k = 0; k < nz; k++)
+      if (present[s * nz + k]) {
+        frameOf[s * nz + k] = list.length;
+        list.push({ s, k });
+      }
+    if (list.length === first) list.push({ s, k: 0 });
+  });
+  const totalBits = list.length * pixels;
+  const bytes = new Uint8Array(Math.ceil(totalBits / 8) + (Math.ceil(totalBits / 8) % 2));
+  for (let k = 0; k < nz; k++) {
+    const base = k * pixels;
+    for (let p = 0; p < pixels; p++) {
+      const v = labels[base + p];
+      if (v === 0) continue;
+      const s = segOf[v];
+      if (s < 0) continue;
+      const bit = frameOf[s * nz + k] * pixels + p;
+      bytes[bit >>> 3] |= 1 << (bit & 7);
+    }
+  }
+  return { list, bits: bytes };
 }
 
 function segmentItem(spec: SegmentSpec, number: number, algorithm: AlgorithmIdentification): Record<string, unknown> {
@@ -118,52 +159,34 @@ function segmentItem(spec: SegmentSpec, number: number, algorithm: AlgorithmIden
 export function writeSeg(input: WriteSegInput): WriteSegResult {
   validate(input);
   const { source, labels, segments, algorithm } = input;
-  const [nx, ny, nz] = labels.dims;
-  const pixels = nx * ny;
+  const [nx, ny] = labels.dims;
   const dimensionOrganizationUid = newUid();
-  const frames: Uint8Array[] = [];
-  const perFrame: Record<string, unknown>[] = [];
+  const frames = segFrames(labels.data, labels.dims, segments);
   const framesPerSegment: Record<number, number> = {};
-
-  segments.forEach((spec, s) => {
+  segments.forEach((_, s) => (framesPerSegment[s + 1] = 0));
+  const perFrame = frames.list.map(({ s, k }) => {
     const number = s + 1;
-    let count = 0;
-    for (let k = 0; k < nz; k++) {
-      const slice = labels.data.subarray(k * pixels, (k + 1) * pixels);
-      const mask = new Uint8Array(pixels);
-      let any = false;
-      for (let p = 0; p < pixels; p++)
-        if (slice[p] === spec.labelValue) {
-          mask[p] = 1;
-          any = true;
-        }
-      const lastChance = k === nz - 1 && count === 0;
-      if (!any && !lastChance) continue;
-      const src = source.slices[any || !lastChance ? k : 0];
-      const kk = any ? k : 0;
-      frames.push(any ? mask : new Uint8Array(pixels));
-      count++;
-      perFrame.push({
-        DerivationImageSequence: [
-          {
-            SourceImageSequence: [
-              {
-                ReferencedSOPClassUID: src.sopClassUid,
-                ReferencedSOPInstanceUID: src.sopInstanceUid,
-                PurposeOfReferenceCodeSequence: [
-                  codeItem({ value: '121322', scheme: 'DCM', meaning: 'Source image for image processing operation' }),
-                ],
-              },
-            ],
-            DerivationCodeSequence: [codeItem({ value: '113076', scheme: 'DCM', meaning: 'Segmentation' })],
-          },
-        ],
-        FrameContentSequence: [{ DimensionIndexValues: [number, kk + 1] }],
-        PlanePositionSequence: [{ ImagePositionPatient: source.slices[kk].imagePositionPatient }],
-        SegmentIdentificationSequence: [{ ReferencedSegmentNumber: number }],
-      });
-    }
-    framesPerSegment[number] = count;
+    framesPerSegment[number]++;
+    const src = source.slices[k];
+    return {
+      DerivationImageSequence: [
+        {
+          SourceImageSequence: [
+            {
+              ReferencedSOPClassUID: src.sopClassUid,
+              ReferencedSOPInstanceUID: src.sopInstanceUid,
+              PurposeOfReferenceCodeSequence: [
+                codeItem({ value: '121322', scheme: 'DCM', meaning: 'Source image for image processing operation' }),
+              ],
+            },
+          ],
+          DerivationCodeSequence: [codeItem({ value: '113076', scheme: 'DCM', meaning: 'Segmentation' })],
+        },
+      ],
+      FrameContentSequence: [{ DimensionIndexValues: [number, k + 1] }],
+      PlanePositionSequence: [{ ImagePositionPatient: src.imagePositionPatient }],
+      SegmentIdentificationSequence: [{ ReferencedSegmentNumber: number }],
+    };
   });
 
   const { date, time } = dicomDateTime(input.now ?? new Date());
@@ -209,7 +232,7 @@ export function writeSeg(input: WriteSegInput): WriteSegResult {
     LossyImageCompression: '00',
     SegmentationType: 'BINARY',
     SegmentSequence: segments.map((spec, s) => segmentItem(spec, s + 1, algorithm)),
-    NumberOfFrames: frames.length,
+    NumberOfFrames: frames.list.length,
     DimensionOrganizationSequence: [{ DimensionOrganizationUID: dimensionOrganizationUid }],
     DimensionIndexSequence: [
       {
@@ -241,8 +264,6 @@ export function writeSeg(input: WriteSegInput): WriteSegResult {
         })),
       },
     ],
-    PixelData: [packFrames(frames, pixels)],
-    _vrMap: { PixelData: 'OB' },
   };
-  return { bytes: writeDataset(dataset), sopInstanceUid, seriesInstanceUid, framesPerSegment };
+  return { bytes: writeDataset(dataset, frames.bits), sopInstanceUid, seriesInstanceUid, framesPerSegment };
 }

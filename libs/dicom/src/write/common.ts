@@ -62,8 +62,11 @@ export function dicomDateTime(now: Date): { date: string; time: string } {
   return { date: iso.slice(0, 10).replace(/-/g, ''), time: iso.slice(11, 19).replace(/:/g, '') };
 }
 
-/** Serialises a naturalised dataset as a Part 10 file in explicit VR little endian. */
-export function writeDataset(dataset: Record<string, unknown>): Uint8Array {
+/**
+ * Serialises a naturalised dataset as a Part 10 file in explicit VR little endian. `pixelData` (OB) is appended as
+ * the last element by hand: dcmjs copies a large value several times while growing its buffers.
+ */
+export function writeDataset(dataset: Record<string, unknown>, pixelData?: Uint8Array): Uint8Array {
   const { DicomDict, DicomMetaDictionary } = dcmjs.data;
   const meta = {
     FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
@@ -75,5 +78,17 @@ export function writeDataset(dataset: Record<string, unknown>): Uint8Array {
   };
   const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
   dict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
-  return new Uint8Array(dict.write());
+  const head = new Uint8Array(dict.write());
+  if (!pixelData) return head;
+  if (Object.keys(dict.dict).some((tag) => tag > '7FE00010')) throw new Error('elements after PixelData');
+  const even = pixelData.length + (pixelData.length % 2);
+  const out = new Uint8Array(head.length + 12 + even);
+  out.set(head);
+  const view = new DataView(out.buffer, head.length, 12);
+  view.setUint16(0, 0x7fe0, true);
+  view.setUint16(2, 0x0010, true);
+  out.set([0x4f, 0x42], head.length + 4); // VR "OB", then 2 reserved bytes
+  view.setUint32(8, even, true);
+  out.set(pixelData, head.length + 12);
+  return out;
 }
