@@ -39,14 +39,25 @@ type Row = Record<string, unknown>;
 /** The artifacts of one analysis, by kind. */
 const KINDS = ['axial', 'coronal', 'lesions', 'lungs', 'report', 'seg', 'sr'];
 
-/** PatientName as dcmtk reads it ('' when the attribute is empty). */
-function patientName(file: string): string {
+/** An attribute as dcmtk reads it ('' when it is empty or absent). */
+function valueOrEmpty(file: string, tag: string): string {
   try {
-    return dcmValue(file, '0010,0010');
+    return dcmValue(file, tag);
   } catch {
     return '';
   }
 }
+
+/** What the hospital's worklist files results by: restored in the SEG/SR sent back, absent from every stored copy. */
+const STUDY_IDENTIFIERS = {
+  AccessionNumber: '0008,0050',
+  StudyID: '0020,0010',
+  ReferringPhysicianName: '0008,0090',
+  StudyDate: '0008,0020',
+  StudyTime: '0008,0030',
+  PatientBirthDate: '0010,0030',
+  PatientSex: '0010,0040',
+};
 
 // Each run sends copies with UIDs of its own: the shared Orthanc may hold the same files from other tests.
 const lidc = freshCopies(lidcFiles('LIDC-IDRI-0003'));
@@ -157,7 +168,13 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
         [a.study_id],
       );
       expect(instances.filter((i) => i.modality === 'CT')).toHaveLength(files.length);
+      const identifiers = Object.fromEntries(
+        Object.entries(STUDY_IDENTIFIERS).map(([k, tag]) => [k, valueOrEmpty(files[0], tag)]),
+      );
       const originals = [patient, studyUid, seriesUid, ...files.map((f) => dcmValue(f, '0008,0018'))];
+      // (dates, times and sex are kept, shifted or as they are, by the de-identification profile: not scanned for)
+      for (const k of ['AccessionNumber', 'StudyID', 'ReferringPhysicianName'])
+        if (identifiers[k]) originals.push(identifiers[k]);
       for (const key of [...instances, ...artifacts].map((r) => r.object_key as string)) {
         const bytes = await objectBytes(key);
         for (const o of originals)
@@ -171,7 +188,14 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
       expect(inPacs.sr).toHaveLength(1);
       const seg = (await orthanc(config, `/instances/${inPacs.seg[0]}/simplified-tags`)) as Record<string, unknown>;
       expect(seg).toMatchObject({ PatientID: patient, StudyInstanceUID: studyUid, Modality: 'SEG' });
-      expect(String(seg.PatientName ?? '')).toBe(patientName(files[0]));
+      expect(String(seg.PatientName ?? '')).toBe(valueOrEmpty(files[0], '0010,0010'));
+      const sr = (await orthanc(config, `/instances/${inPacs.sr[0]}/simplified-tags`)) as Record<string, unknown>;
+      for (const [kind, tags] of [
+        ['seg', seg],
+        ['sr', sr],
+      ] as const)
+        for (const [k, v] of Object.entries(identifiers))
+          expect({ kind, k, v: String(tags[k] ?? '') }).toEqual({ kind, k, v });
       const refs = seg.ReferencedSeriesSequence as { SeriesInstanceUID: string }[];
       expect(refs[0].SeriesInstanceUID).toBe(seriesUid);
       expect(seg.FrameOfReferenceUID).toBe(dcmValue(files[0], '0020,0052'));

@@ -37,6 +37,23 @@ export interface OriginalPatient {
   dateOffsetDays: number | null;
 }
 
+/**
+ * What the original study says of itself, read from the PACS the result goes back to: the de-identified copy has none
+ * of it, and the hospital's worklist files results by these. Absent values stay absent.
+ */
+export type OriginalStudy = Partial<
+  Pick<
+    SourceSeries,
+    | 'accessionNumber'
+    | 'studyId'
+    | 'referringPhysicianName'
+    | 'studyDate'
+    | 'studyTime'
+    | 'patientBirthDate'
+    | 'patientSex'
+  >
+>;
+
 /** Moves a DICOM date (YYYYMMDD) forward by `days`, undoing the de-identification shift. */
 export function unshiftDate(date: string | undefined, days: number | null): string | undefined {
   if (!date || !/^\d{8}$/.test(date) || !days) return date;
@@ -45,11 +62,17 @@ export function unshiftDate(date: string | undefined, days: number | null): stri
 }
 
 /**
- * The source series with the hospital's identifiers back: patient name and id, every referenced UID, the study
- * date. Values the de-identification invented (accession, study id, physician) are left empty rather than sent.
+ * The source series with the hospital's identifiers back: patient name and id, every referenced UID, and the original
+ * study's accession number, study id, referring physician, date and time, birth date and sex. What the original does
+ * not say is left empty (the study date then moved back by the date shift), never filled from the de-identified copy.
  * Throws when a referenced UID has no original: a result that cannot join the original study is not sent.
  */
-export function restoreSource(source: SourceSeries, uids: Map<string, string>, patient: OriginalPatient): SourceSeries {
+export function restoreSource(
+  source: SourceSeries,
+  uids: Map<string, string>,
+  patient: OriginalPatient,
+  study: OriginalStudy = {},
+): SourceSeries {
   const orig = (uid: string, what: string) => {
     const o = uids.get(uid);
     if (!o) throw new Error(`no original ${what} for the result's reference`);
@@ -59,12 +82,14 @@ export function restoreSource(source: SourceSeries, uids: Map<string, string>, p
     ...source,
     patientName: patient.patientName,
     patientId: patient.patientId,
-    patientBirthDate: undefined,
+    patientBirthDate: study.patientBirthDate,
+    patientSex: study.patientSex,
     studyInstanceUid: orig(source.studyInstanceUid, 'study UID'),
-    studyDate: unshiftDate(source.studyDate, patient.dateOffsetDays),
-    studyId: undefined,
-    accessionNumber: undefined,
-    referringPhysicianName: undefined,
+    studyDate: study.studyDate ?? unshiftDate(source.studyDate, patient.dateOffsetDays),
+    studyTime: study.studyTime,
+    studyId: study.studyId,
+    accessionNumber: study.accessionNumber,
+    referringPhysicianName: study.referringPhysicianName,
     seriesInstanceUid: orig(source.seriesInstanceUid, 'series UID'),
     frameOfReferenceUid: source.frameOfReferenceUid ? orig(source.frameOfReferenceUid, 'frame of reference UID') : '',
     slices: source.slices.map((s) => ({ ...s, sopInstanceUid: orig(s.sopInstanceUid, 'SOP instance UID') })),

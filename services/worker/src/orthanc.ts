@@ -1,5 +1,6 @@
 import type { Config } from '@mic/config';
 import { orthancAuthHeader, orthancJson, orthancUrl } from '@mic/pacs';
+import type { OriginalStudy } from './identity.js';
 
 export interface StoredInstance {
   id: string;
@@ -26,4 +27,38 @@ export async function postInstance(config: Config, bytes: Uint8Array, timeoutMs 
 
 export function orthancSystem(config: Config): Promise<unknown> {
   return orthancJson(config, '/system', {}, 3000);
+}
+
+/** Orthanc's main tags of a study -> what the SEG/SR's patient and study modules take from the original. */
+const STUDY_TAGS: [keyof OriginalStudy, 'MainDicomTags' | 'PatientMainDicomTags', string][] = [
+  ['accessionNumber', 'MainDicomTags', 'AccessionNumber'],
+  ['studyId', 'MainDicomTags', 'StudyID'],
+  ['referringPhysicianName', 'MainDicomTags', 'ReferringPhysicianName'],
+  ['studyDate', 'MainDicomTags', 'StudyDate'],
+  ['studyTime', 'MainDicomTags', 'StudyTime'],
+  ['patientBirthDate', 'PatientMainDicomTags', 'PatientBirthDate'],
+  ['patientSex', 'PatientMainDicomTags', 'PatientSex'],
+];
+
+/**
+ * The identifiers the original study holds in Orthanc (by its original Study Instance UID); empty when Orthanc no
+ * longer has the study. Network errors are thrown, for a retry.
+ */
+export async function originalStudy(config: Config, studyUid: string): Promise<OriginalStudy> {
+  const found = (await orthancJson(config, '/tools/lookup', { method: 'POST', body: studyUid }, 15_000)) as {
+    ID: string;
+    Type: string;
+  }[];
+  const study = found.find((f) => f.Type === 'Study');
+  if (!study) return {};
+  const tags = (await orthancJson(config, `/studies/${study.ID}`, {}, 15_000)) as Record<
+    'MainDicomTags' | 'PatientMainDicomTags',
+    Record<string, string> | undefined
+  >;
+  const out: OriginalStudy = {};
+  for (const [field, group, tag] of STUDY_TAGS) {
+    const value = tags[group]?.[tag]?.trim();
+    if (value) out[field] = value;
+  }
+  return out;
 }

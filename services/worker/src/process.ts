@@ -20,6 +20,7 @@ import { derivedUids, type OriginalPatient } from './identity.js';
 import { runAnalysisThread, ThreadError, type ThreadResult } from './run-thread.js';
 import { whileUnreachable } from './retry.js';
 import { writeBack } from './writeback.js';
+import { originalStudy } from './orthanc.js';
 
 const MEDIA_TYPES: Record<string, string> = {
   'report.json': 'application/json',
@@ -57,7 +58,7 @@ async function loadInstances(
   );
 }
 
-function originalsFor(ctx: WorkerContext, job: AnalysisJob, target: AnalysisTarget) {
+function originalsFor(ctx: WorkerContext, job: AnalysisJob, target: AnalysisTarget, log: Logger) {
   const key = ctx.config.catalog.mappingKey;
   return async (uids: string[], patientPseudonym: string) => {
     const map = await lookupOriginals(ctx.pool, key, target.society, 'uid', uids);
@@ -67,9 +68,13 @@ function originalsFor(ctx: WorkerContext, job: AnalysisJob, target: AnalysisTarg
     const study = map.get(job.studyUid);
     const series = map.get(job.seriesUid);
     if (!study || !series) throw new Error('no original study or series UID in the identity mapping');
+    // Accession number, study id, physician, date/time, birth date and sex: from the original study in the PACS.
+    const original = await whileUnreachable(ctx, 'write-back', log, () => originalStudy(ctx.config, study));
+    if (Object.keys(original).length === 0) log.warn('original study not found in Orthanc: its identifiers stay empty');
     return {
       uids: [...map.entries()],
       patient: { patientId: p.patientId, patientName: p.patientName, dateOffsetDays: p.dateOffsetDays ?? null },
+      study: original,
       derived: derivedUids(study, series, job.analysisVersion, job.revision),
     };
   };
@@ -126,7 +131,7 @@ export function analysisProcessor(ctx: WorkerContext): AnalysisProcessor {
           {
             timeoutMs: config.worker.jobTimeoutMs,
             signal: ctx.signal,
-            originals: originalsFor(ctx, job, target),
+            originals: originalsFor(ctx, job, target, log),
             onStage: (stage, i, n) => void progress({ stage, percent: Math.round((80 * i) / n) }).catch(() => {}),
           },
         ),

@@ -1,6 +1,6 @@
 import type { AnalysisReport } from '@mic/analysis';
 import type { DerivedUids } from './analyse.js';
-import type { OriginalPatient } from './identity.js';
+import type { OriginalPatient, OriginalStudy } from './identity.js';
 
 /** What the analysis thread gets at start. */
 export interface ThreadInput {
@@ -15,7 +15,7 @@ export interface ThreadInput {
 
 /** The original identifiers, sent to the thread once it asked for them. */
 export type RestoreReply =
-  | { type: 'restore'; uids: [string, string][]; patient: OriginalPatient; derived: DerivedUids }
+  | { type: 'restore'; uids: [string, string][]; patient: OriginalPatient; study: OriginalStudy; derived: DerivedUids }
   | { type: 'restore'; error: string };
 
 export type ThreadMessage =

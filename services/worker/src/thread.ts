@@ -39,7 +39,7 @@ try {
   if (input.restore) {
     const reply = await askOriginals(referencedUids(a.source), a.source.patientId ?? '');
     if ('error' in reply) throw new Error(reply.error);
-    const source = restoreSource(a.source, new Map(reply.uids), reply.patient);
+    const source = restoreSource(a.source, new Map(reply.uids), reply.patient, reply.study);
     const out = derivedObjects(source, a.labels, { report, dims }, reply.derived);
     restored = { ...out, uids: reply.derived, studyUid: source.studyInstanceUid };
   }

@@ -80,6 +80,42 @@ describe('SEG and SR for the write-back', () => {
     for (const pseudo of [deid.pseudonym, ...uids.keys()]) expect(text.includes(pseudo)).toBe(false);
   });
 
+  it('takes accession number, study id, physician, date/time, birth date and sex from the original study', () => {
+    const uids = new Map(Object.entries(deid.mapping.uids));
+    const patient = deid.mapping.patients[deid.pseudonym];
+    const objects = (study: Parameters<typeof restoreSource>[3]) => {
+      const source = restoreSource(a.source, uids, patient, study);
+      const derived = derivedUids(source.studyInstanceUid, source.seriesInstanceUid, '1', 1);
+      const out = derivedObjects(source, a.labels, { report: a.result.report, dims: a.result.lungs.dims }, derived);
+      return [parseDicom(out.seg).dataset, parseDicom(out.sr).dataset];
+    };
+    const study = {
+      accessionNumber: 'ACC-778899',
+      studyId: 'ST42',
+      referringPhysicianName: 'Doe^Jane',
+      studyDate: '19010127',
+      studyTime: '144157',
+      patientBirthDate: '19500102',
+      patientSex: 'M',
+    };
+    for (const d of objects(study))
+      expect(d).toMatchObject({
+        AccessionNumber: 'ACC-778899',
+        StudyID: 'ST42',
+        ReferringPhysicianName: [{ Alphabetic: 'Doe^Jane' }],
+        StudyDate: '19010127',
+        StudyTime: '144157',
+        PatientBirthDate: '19500102',
+        PatientSex: 'M',
+      });
+    // what the original does not have stays empty: nothing comes from the de-identified copy but the shifted-back date
+    for (const d of objects({})) {
+      for (const k of ['AccessionNumber', 'StudyID', 'ReferringPhysicianName', 'PatientBirthDate', 'PatientSex'])
+        expect({ k, v: [d[k]].flat().join('') }).toEqual({ k, v: '' });
+      expect(d.StudyDate).toBe(orig.StudyDate);
+    }
+  });
+
   it('refuses to restore when a referenced UID has no original', () => {
     const uids = new Map(Object.entries(deid.mapping.uids));
     uids.delete(a.source.frameOfReferenceUid);
