@@ -39,24 +39,74 @@ export async function readChanges(ctx: IngestContext, orthanc: OrthancClient): P
   }
   const boundary = await backfillUntil(ctx.pool, source);
   const touched: { study: string; stable: boolean; backfill: boolean }[] = [];
+  const arrived: { id: string; study: string }[] = [];
   for (const change of page.Changes) {
     const backfill = boundary !== null && change.Seq <= boundary;
     if (change.ChangeType === 'StableStudy') touched.push({ study: change.ID, stable: true, backfill });
-    else if (change.ChangeType === 'NewInstance' && settleSeconds > 0) {
-      // Only needed for the quiet-period rule: Orthanc's own StableStudy names the study directly.
+    else if (change.ChangeType === 'NewInstance' && (settleSeconds > 0 || !backfill)) {
       try {
-        touched.push({ study: await orthanc.parentStudy(change.ID), stable: false, backfill });
+        const study = await orthanc.parentStudy(change.ID);
+        // The quiet-period rule needs the study; Orthanc's own StableStudy names it directly.
+        if (settleSeconds > 0) touched.push({ study, stable: false, backfill });
+        if (!backfill) arrived.push({ id: change.ID, study });
       } catch (err) {
         if (!(err instanceof OrthancError && err.status === 404)) throw err;
       }
     }
   }
   if (page.Last !== since || touched.length) await savePage(ctx.pool, source, page.Last, touched);
+  await ingestArrived(ctx, orthanc, arrived);
   return page.Done;
 }
 
+/** Pulls one instance from Orthanc and ingests it (de-identify, store, catalogue), reporting the outcome. */
+async function ingestInstance(ctx: IngestContext, orthanc: OrthancClient, id: string, study: string): Promise<void> {
+  const { source } = ctx.config.ingest;
+  const sourceRef = `${source}/${id}`;
+  const bytes = await timed(ctx.metrics, 'pull', () => orthanc.instanceFile(id));
+  const out = await ingestBytes(ctx, bytes, { source, sourceRef, sourceStudy: study });
+  ctx.hooks.onInstance?.({
+    source,
+    sourceRef,
+    sourceStudy: study,
+    outcome: out.kind,
+    ...(out.kind === 'quarantined' ? { reason: out.reason } : { studyId: out.studyId }),
+  });
+}
+
 /**
- * Pulls every instance of a pending study that is not yet stored or quarantined, then checks completeness: the
+ * Ingests instances as their NewInstance changes are read, so that when the study settles only the completeness
+ * check, selection and enqueue remain. The page is saved first: whatever fails or is cut short here (Orthanc or the
+ * store unreachable, stopping) is pulled by the study's own pass, which is the one that decides completeness.
+ */
+async function ingestArrived(
+  ctx: IngestContext,
+  orthanc: OrthancClient,
+  arrived: { id: string; study: string }[],
+): Promise<void> {
+  if (arrived.length === 0) return;
+  const { source } = ctx.config.ingest;
+  const handled = await handledRefs(
+    ctx.pool,
+    source,
+    arrived.map((a) => `${source}/${a.id}`),
+  );
+  for (const a of arrived) {
+    if (handled.has(`${source}/${a.id}`)) continue;
+    if (ctx.stopping()) throw new Stopped('stopping');
+    try {
+      await ingestInstance(ctx, orthanc, a.id, a.study);
+    } catch (err) {
+      if (err instanceof OrthancError && err.status === 404) continue; // deleted from Orthanc meanwhile
+      ctx.log.warn({ instance: a.id, err: (err as Error).message }, 'instance left to its study pass');
+      return;
+    }
+  }
+}
+
+/**
+ * Pulls every instance of a pending study that is not yet stored or quarantined (most were, as they arrived), then
+ * checks completeness: the
  * instance count Orthanc reports must equal what was handled, else the pass runs again (an instance arrived
  * meanwhile). Returns the catalogue studies it touched.
  */
@@ -75,15 +125,7 @@ export async function pullStudy(ctx: IngestContext, orthanc: OrthancClient, stud
     for (const id of ids) {
       if (handled.has(refOf(id))) continue;
       if (ctx.stopping()) throw new Stopped('stopping');
-      const bytes = await timed(ctx.metrics, 'pull', () => orthanc.instanceFile(id));
-      const out = await ingestBytes(ctx, bytes, { source, sourceRef: refOf(id), sourceStudy: study });
-      ctx.hooks.onInstance?.({
-        source,
-        sourceRef: refOf(id),
-        sourceStudy: study,
-        outcome: out.kind,
-        ...(out.kind === 'quarantined' ? { reason: out.reason } : { studyId: out.studyId }),
-      });
+      await ingestInstance(ctx, orthanc, id, study);
     }
     const now = await orthanc.studyInstanceIds(study).catch(() => ids);
     const done = await handledRefs(ctx.pool, source, now.map(refOf));
