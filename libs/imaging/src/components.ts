@@ -29,63 +29,126 @@ export function neighbourOffsets(conn: Connectivity): Int8Array {
   return Int8Array.from(out);
 }
 
-/** Connected components of the non-zero voxels of `mask`. */
+/** Earlier rows (dj, dk) that can touch a run, and how far (0 or 1 voxel) beyond its ends in i. */
+function previousRows(conn: Connectivity): number[] {
+  const out: number[] = [];
+  const offs = neighbourOffsets(conn);
+  for (const dk of [-1, 0])
+    for (const dj of [-1, 0, 1]) {
+      if (dk === 0 && dj >= 0) continue;
+      let reach = -1;
+      for (let t = 0; t < offs.length; t += 3)
+        if (offs[t + 1] === dj && offs[t + 2] === dk) reach = Math.max(reach, Math.abs(offs[t]));
+      if (reach >= 0) out.push(dj, dk, reach);
+    }
+  return out;
+}
+
+/** Runs of non-zero voxels along i, row by row (row r = j + ny * k); runs of row r are first[r] .. first[r+1]-1. */
+function runsOf(mask: ArrayLike<number>, nx: number, rows: number) {
+  let start = new Int32Array(1024);
+  let end = new Int32Array(1024);
+  const first = new Int32Array(rows + 1);
+  let n = 0;
+  for (let r = 0; r < rows; r++) {
+    first[r] = n;
+    const base = r * nx;
+    for (let i = 0; i < nx;) {
+      while (i < nx && !mask[base + i]) i++;
+      if (i === nx) break;
+      const s = i;
+      while (i < nx && mask[base + i]) i++;
+      if (n === start.length) {
+        const grow = (a: Int32Array) => {
+          const b = new Int32Array(2 * a.length);
+          b.set(a);
+          return b;
+        };
+        start = grow(start);
+        end = grow(end);
+      }
+      start[n] = s;
+      end[n++] = i - 1;
+    }
+  }
+  first[rows] = n;
+  return { start, end, first, n };
+}
+
+function find(parent: Int32Array, x: number): number {
+  while (parent[x] !== x) {
+    parent[x] = parent[parent[x]];
+    x = parent[x];
+  }
+  return x;
+}
+
+/**
+ * Connected components of the non-zero voxels of `mask`: runs along i joined by union-find with the runs of the
+ * earlier neighbouring rows (the root of a component is its first run, so ids follow memory order).
+ */
 export function labelComponents(mask: ArrayLike<number>, dims: Vec3, conn: Connectivity = 6): Components {
   const [nx, ny, nz] = dims;
-  const nxy = nx * ny;
-  const n = nxy * nz;
-  const labels = new Int32Array(n);
-  const offs = neighbourOffsets(conn);
-  const no = offs.length / 3;
-  const delta = new Int32Array(no);
-  for (let t = 0; t < no; t++) delta[t] = offs[3 * t] + nx * offs[3 * t + 1] + nxy * offs[3 * t + 2];
-  let stack = new Int32Array(Math.min(n, 1 << 16));
-  const sizes: number[] = [0];
-  const bboxes: Int32Array[] = [new Int32Array(6)];
-  let count = 0;
-  for (let s = 0; s < n; s++) {
-    if (!mask[s] || labels[s]) continue;
-    const id = ++count;
-    const bb = Int32Array.of(nx, ny, nz, -1, -1, -1);
-    let size = 0;
-    let top = 0;
-    stack[top++] = s;
-    labels[s] = id;
-    while (top > 0) {
-      const p = stack[--top];
-      size++;
-      const k = (p / nxy) | 0;
-      const r = p - k * nxy;
-      const j = (r / nx) | 0;
-      const i = r - j * nx;
-      if (i < bb[0]) bb[0] = i;
-      if (j < bb[1]) bb[1] = j;
-      if (k < bb[2]) bb[2] = k;
-      if (i > bb[3]) bb[3] = i;
-      if (j > bb[4]) bb[4] = j;
-      if (k > bb[5]) bb[5] = k;
-      const interior = i > 0 && j > 0 && k > 0 && i < nx - 1 && j < ny - 1 && k < nz - 1;
-      for (let t = 0; t < no; t++) {
-        if (!interior) {
-          const ii = i + offs[3 * t];
-          const jj = j + offs[3 * t + 1];
-          const kk = k + offs[3 * t + 2];
-          if (ii < 0 || jj < 0 || kk < 0 || ii >= nx || jj >= ny || kk >= nz) continue;
-        }
-        const q = p + delta[t];
-        if (mask[q] && !labels[q]) {
-          labels[q] = id;
-          if (top === stack.length) {
-            const grown = new Int32Array(Math.min(n, stack.length * 2));
-            grown.set(stack);
-            stack = grown;
-          }
-          stack[top++] = q;
+  const rows = ny * nz;
+  const { start, end, first, n } = runsOf(mask, nx, rows);
+  const parent = new Int32Array(n);
+  for (let t = 0; t < n; t++) parent[t] = t;
+  const prev = previousRows(conn);
+  for (let r = 0; r < rows; r++) {
+    const a0 = first[r];
+    const a1 = first[r + 1];
+    if (a0 === a1) continue;
+    const j = r % ny;
+    const k = (r - j) / ny;
+    for (let t = 0; t < prev.length; t += 3) {
+      const jj = j + prev[t];
+      const kk = k + prev[t + 1];
+      if (jj < 0 || jj >= ny || kk < 0) continue;
+      const reach = prev[t + 2];
+      const pr = jj + ny * kk;
+      let b = first[pr];
+      const b1 = first[pr + 1];
+      for (let a = a0; a < a1 && b < b1; a++) {
+        const lo = start[a] - reach;
+        const hi = end[a] + reach;
+        while (b < b1 && end[b] < lo) b++;
+        for (let c = b; c < b1 && start[c] <= hi; c++) {
+          const x = find(parent, a);
+          const y = find(parent, c);
+          if (x < y) parent[y] = x;
+          else if (y < x) parent[x] = y;
         }
       }
     }
-    sizes.push(size);
-    bboxes.push(bb);
+  }
+  const labels = new Int32Array(nx * rows);
+  const ids = new Int32Array(n);
+  const sizes: number[] = [0];
+  const bboxes: Int32Array[] = [new Int32Array(6)];
+  let count = 0;
+  for (let r = 0; r < rows; r++) {
+    const j = r % ny;
+    const k = (r - j) / ny;
+    for (let t = first[r]; t < first[r + 1]; t++) {
+      const root = find(parent, t);
+      let id: number;
+      if (root === t) {
+        id = ids[t] = ++count;
+        sizes.push(0);
+        bboxes.push(Int32Array.of(nx, ny, nz, -1, -1, -1));
+      } else id = ids[t] = ids[root];
+      const s = start[t];
+      const e = end[t];
+      labels.fill(id, r * nx + s, r * nx + e + 1);
+      sizes[id] += e - s + 1;
+      const bb = bboxes[id];
+      if (s < bb[0]) bb[0] = s;
+      if (j < bb[1]) bb[1] = j;
+      if (k < bb[2]) bb[2] = k;
+      if (e > bb[3]) bb[3] = e;
+      if (j > bb[4]) bb[4] = j;
+      if (k > bb[5]) bb[5] = k;
+    }
   }
   return { labels, count, sizes: Float64Array.from(sizes), bboxes };
 }

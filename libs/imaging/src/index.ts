@@ -11,3 +11,4 @@ export * from './whitening.js';
 export * from './kmeans.js';
 export * from './encode.js';
 export * from './reslice.js';
+export * from './crop.js';

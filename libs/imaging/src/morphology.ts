@@ -1,4 +1,5 @@
 import { distanceSq } from './distance.js';
+import { planarBall } from './disc.js';
 import type { Vec3 } from './volume.js';
 
 /**
@@ -24,6 +25,7 @@ export function dilate(
   o: MorphOptions = {},
 ): Uint8Array {
   if ((o.shape ?? 'ball') === 'box') return boxFilter(mask, dims, spacing, radiusMm, axesOf(o), false);
+  if (o.planar || dims[2] === 1) return planarBall(mask, dims, spacing, radiusMm, false);
   const d = distanceSq(mask, dims, spacing, axesOf(o));
   const r2 = radiusMm * radiusMm + 1e-6;
   const out = new Uint8Array(mask.length);
@@ -33,6 +35,7 @@ export function dilate(
 
 export function erode(mask: Uint8Array, dims: Vec3, spacing: Vec3, radiusMm: number, o: MorphOptions = {}): Uint8Array {
   if ((o.shape ?? 'ball') === 'box') return boxFilter(mask, dims, spacing, radiusMm, axesOf(o), true);
+  if (o.planar || dims[2] === 1) return planarBall(mask, dims, spacing, radiusMm, true);
   const bg = new Uint8Array(mask.length);
   for (let p = 0; p < bg.length; p++) bg[p] = mask[p] ? 0 : 1;
   const d = distanceSq(bg, dims, spacing, axesOf(o));

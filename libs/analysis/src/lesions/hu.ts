@@ -1,4 +1,13 @@
-import { gaussianSmooth, withData, type Volume } from '@mic/imaging';
+import {
+  boundingBox,
+  boxDims,
+  cropData,
+  gaussianSmooth,
+  growBox,
+  pasteData,
+  withData,
+  type Volume,
+} from '@mic/imaging';
 import { LESION_CONSOLIDATION, LESION_GGO, type HuVolume, type LesionMethod, type LesionOptions } from './types.js';
 import { suppressVessels } from './vessels.js';
 
@@ -63,13 +72,32 @@ export function classifyBands(
   return withData(lungLabels, out);
 }
 
-/** Classifies smoothed HU inside the lung into the bands, with vessel suppression. */
+/**
+ * Classifies smoothed HU inside the lung into the bands, with vessel suppression. Every step is in-plane and
+ * reads at most the smoothing kernel or the vessel radius away, so it runs on the lungs' box grown by that reach:
+ * the map is the same as on the whole volume.
+ */
 export function partitionByHu(
   hu: HuVolume,
   lungLabels: Volume<Uint8Array>,
   opts: HuBandOptions = {},
 ): Volume<Uint8Array> {
-  return classifyBands(smoothForBands(hu, opts), lungLabels, opts);
+  const o = resolveHuParams(opts);
+  const dims = lungLabels.dims;
+  const out = new Uint8Array(lungLabels.data.length);
+  const box = boundingBox(lungLabels.data, dims);
+  if (!box) return withData(lungLabels, out);
+  const reach = (a: number) =>
+    Math.max(Math.ceil(3 * (o.smoothMm / hu.spacing[a])), Math.ceil(o.vesselRadiusMm / hu.spacing[a])) + 1;
+  const b = growBox(box, [reach(0), reach(1), 0], dims);
+  const geometry = { ...lungLabels, dims: boxDims(b) };
+  const part = classifyBands(
+    smoothForBands({ ...hu, dims: geometry.dims, data: cropData(hu.data, dims, b) }, opts),
+    { ...geometry, data: cropData(lungLabels.data, dims, b) },
+    opts,
+  );
+  pasteData(out, dims, b, part.data);
+  return withData(lungLabels, out);
 }
 
 export const huBandMethod: LesionMethod = {
