@@ -1,5 +1,6 @@
 import { DicomError } from '../parse/errors.js';
 import { decodeJpegDct } from './jpeg-dct.js';
+import { decodeJpegLossless } from './jpeg-lossless.js';
 import { decodeRle } from './rle.js';
 import type { WasmCodecModule, WasmDecoder } from './wasm-types.js';
 
@@ -93,6 +94,13 @@ async function wasmDecode(
 let losslessDecoder: typeof import('jpeg-lossless-decoder-js') | undefined;
 
 async function jpegLossless(data: Uint8Array, layout: FrameLayout): Promise<Samples> {
+  const fast = decodeJpegLossless(data, layout.bitsAllocated > 8 ? 2 : 1);
+  if (fast) {
+    if (fast.samples.length < layout.rows * layout.columns)
+      throw new DicomError('DECODE_FAILED', `JPEG lossless: ${fast.samples.length} samples`);
+    return fast.samples;
+  }
+  // Layouts the decoder above leaves out (several components or scans, restarts within lines).
   losslessDecoder ??= await import('jpeg-lossless-decoder-js');
   try {
     const padded = padBeforeEoi(data);

@@ -29,21 +29,23 @@ export function toHu(stored: Int32Array[], info: ImageInfo): HuFrames {
   const { paddingValue: pv, paddingRangeLimit: limit } = info;
   const lo = pv === undefined ? Infinity : limit === undefined ? pv : Math.min(pv, limit);
   const hi = pv === undefined ? -Infinity : limit === undefined ? pv : Math.max(pv, limit);
-  let integral = true;
-  stored.forEach((s, f) => {
-    const { slope, intercept } = info.frames[f];
-    if (!Number.isInteger(slope) || !Number.isInteger(intercept)) integral = false;
-    for (let i = 0; i < s.length; i++) {
-      const v = s[i];
-      if (v >= lo && v <= hi) continue;
-      const hu = v * slope + intercept;
-      if (hu < -32768 || hu > 32767) integral = false;
+  // Int16 when every frame's rescale is integral and every value fits; tried first, Float32 otherwise.
+  if (info.frames.every((f) => Number.isInteger(f.slope) && Number.isInteger(f.intercept))) {
+    let padded = 0;
+    const frames: Int16Array[] = [];
+    for (const [f, s] of stored.entries()) {
+      const out = new Int16Array(s.length);
+      const n = rescale16(s, out, info.frames[f].slope, info.frames[f].intercept, lo, hi);
+      if (n < 0) break;
+      padded += n;
+      frames.push(out);
     }
-  });
+    if (frames.length === stored.length) return { frames, info, padded };
+  }
   let padded = 0;
   const frames = stored.map((s, f) => {
     const { slope, intercept } = info.frames[f];
-    const out = integral ? new Int16Array(s.length) : new Float32Array(s.length);
+    const out = new Float32Array(s.length);
     for (let i = 0; i < s.length; i++) {
       const v = s[i];
       if (v >= lo && v <= hi) {
@@ -53,5 +55,25 @@ export function toHu(stored: Int32Array[], info: ImageInfo): HuFrames {
     }
     return out;
   });
-  return { frames: frames as Int16Array[] | Float32Array[], info, padded };
+  return { frames, info, padded };
+}
+
+/** Rescales into Int16 (padding in [lo, hi] set to PADDING_HU); the number of padding pixels, -1 if a value overflows. */
+function rescale16(s: Int32Array, out: Int16Array, slope: number, intercept: number, lo: number, hi: number): number {
+  let padded = 0;
+  let min = 0;
+  let max = 0;
+  for (let i = 0; i < s.length; i++) {
+    const v = s[i];
+    if (v >= lo && v <= hi) {
+      out[i] = PADDING_HU;
+      padded++;
+      continue;
+    }
+    const h = v * slope + intercept;
+    out[i] = h;
+    if (h < min) min = h;
+    else if (h > max) max = h;
+  }
+  return min < -32768 || max > 32767 ? -1 : padded;
 }

@@ -85,19 +85,18 @@ function concat(parts: Uint8Array[]): Uint8Array {
 function toStored(samples: Samples, info: ImageInfo): Int32Array {
   const n = info.rows * info.columns;
   if (samples.length < n) throw new DicomError('TRUNCATED', `frame has ${samples.length} samples, ${n} expected`);
+  // A native converting copy, then one loop over Int32 only (a loop over the codec's array type would be slow).
   const out = new Int32Array(n);
+  out.set(samples.length === n ? samples : samples.subarray(0, n));
   const bits = info.bitsStored;
-  if (bits >= 32) {
-    for (let i = 0; i < n; i++) out[i] = samples[i];
-    return out;
-  }
+  if (bits >= 32) return out;
   const shift = Math.max(0, info.highBit + 1 - bits);
-  const mask = 2 ** bits - 1;
-  const sign = info.pixelRepresentation === 1 ? 2 ** (bits - 1) : Infinity;
-  const range = 2 ** bits;
-  for (let i = 0; i < n; i++) {
-    const v = (samples[i] >>> shift) & mask;
-    out[i] = v >= sign ? v - range : v;
+  if (info.pixelRepresentation === 1) {
+    const up = 32 - bits;
+    for (let i = 0; i < n; i++) out[i] = ((out[i] >>> shift) << up) >> up;
+  } else {
+    const mask = 2 ** bits - 1;
+    for (let i = 0; i < n; i++) out[i] = (out[i] >>> shift) & mask;
   }
   return out;
 }
