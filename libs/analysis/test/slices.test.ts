@@ -9,6 +9,7 @@ import {
   segmentHuSlice,
   segmentWindowedSlice,
   sliceDice,
+  sliceLungMask,
 } from '../src/index.js';
 import { dataPath } from '../../../test/support/data.js';
 
@@ -84,6 +85,35 @@ describe('slice segmentation on real data', () => {
       expect(clean).toBeLessThan(0.1);
       expect(involvement(b)).toBeGreaterThan(0.05);
     }
+  }, 60000);
+
+  it('finds no lung on abdominal slices (air in the CT table is not lung) and both lungs on a chest slice', async () => {
+    const count = (a: Uint8Array, v: number) => a.reduce((n, x) => n + (x === v ? 1 : 0), 0);
+    // NY-SBU A062055 and A027284 axial slices show kidneys and liver, below the lungs.
+    for (const [id, file] of [
+      ['A062055', '19001228-131.dcm'],
+      ['A027284', '19000925-116.dcm'],
+    ]) {
+      const s = await dicomSlice('covid-ny-sbu-slices', id, 'axial', file);
+      expect(count(sliceLungMask(s.hu, s.w, s.h), 0)).toBe(s.w * s.h);
+    }
+    const chest = await dicomSlice('covid-ny-sbu-slices', 'A048383', 'axial', '19010410-30.dcm');
+    const lungs = sliceLungMask(chest.hu, chest.w, chest.h);
+    // Right lung on the image's left: every right-lung pixel left of every left-lung pixel's mean column.
+    const meanX = (v: number) => {
+      let sx = 0;
+      let k = 0;
+      lungs.forEach((l, p) => {
+        if (l === v) {
+          sx += p % chest.w;
+          k++;
+        }
+      });
+      return sx / k;
+    };
+    expect(count(lungs, 1)).toBeGreaterThan(10000);
+    expect(count(lungs, 2)).toBeGreaterThan(10000);
+    expect(meanX(1)).toBeLessThan(meanX(2));
   }, 60000);
 
   it('kmeans is deterministic for a fixed seed', () => {

@@ -1,4 +1,13 @@
-import { close, open, fillHoles2d, labelComponents, idsBySize, type Vec3 } from '@mic/imaging';
+import {
+  boundingBox,
+  close,
+  convexHull2d,
+  open,
+  fillHoles2d,
+  labelComponents,
+  idsBySize,
+  type Vec3,
+} from '@mic/imaging';
 
 /** Options of the single-slice lung field. */
 export interface SliceLungOptions {
@@ -12,12 +21,32 @@ export interface SliceLungOptions {
   maxBandFraction?: number;
   /** Minimum lung component area as a fraction of the image. */
   minAreaFraction?: number;
+  /** Least share of a component inside the body's convex hull (the air under the body in the CT table is not lung). */
+  minInBodyFraction?: number;
+}
+
+/** Height / width below which an air component is a slab (CT table), not lung. */
+const MIN_ASPECT = 0.15;
+
+/** Convex hull of the largest non-air component (the body; arms and table are smaller) and its centre column. */
+function bodyHull(tissue: Uint8Array, dims: Vec3): { hull: Uint8Array; midX: number } {
+  const width = dims[0];
+  const c = labelComponents(tissue, dims, 8);
+  const id = idsBySize(c)[0];
+  if (id === undefined) return { hull: new Uint8Array(tissue.length).fill(1), midX: width / 2 };
+  const body = Uint8Array.from(c.labels, (v) => (v === id ? 1 : 0));
+  const [x0, y0, , x1, y1] = boundingBox(body, dims) ?? [0, 0, 0, width - 1, dims[1] - 1];
+  // A crop of the thorax (windowed slices) cuts the body at the image edge, where lungs that reach the edge split
+  // it into parts: no whole body to test against, and the crop is centred on the chest.
+  if (x0 === 0 || y0 === 0 || x1 === width - 1 || y1 === dims[1] - 1)
+    return { hull: new Uint8Array(body.length).fill(1), midX: width / 2 };
+  return { hull: convexHull2d(body, dims), midX: (x0 + x1 + 1) / 2 };
 }
 
 /**
  * Lung field of one axial slice, 0 background, 1 right lung, 2 left lung, radiological convention (patient's
- * right on the image's left). Air not connected to the image border, large components, then per-lung hole filling
- * and a large closing so that dense lesions at the pleura stay inside.
+ * right on the image's left). Air not connected to the image border, large components inside the body's hull, then
+ * per-lung hole filling and a large closing so that dense lesions at the pleura stay inside.
  */
 export function sliceLungMask(hu: Float32Array, width: number, height: number, o: SliceLungOptions = {}): Uint8Array {
   const airHu = o.airHu ?? -400;
@@ -25,6 +54,10 @@ export function sliceLungMask(hu: Float32Array, width: number, height: number, o
   const n = width * height;
   const air = new Uint8Array(n);
   for (let p = 0; p < n; p++) air[p] = hu[p] < airHu ? 1 : 0;
+  const { hull, midX } = bodyHull(
+    air.map((v) => 1 - v),
+    dims,
+  );
   // A dark line along the edge (JPEG border, frame) would otherwise join outside air and lungs.
   for (let x = 0; x < width; x++) air[x] = air[n - 1 - x] = 0;
   for (let y = 0; y < height; y++) air[y * width] = air[y * width + width - 1] = 0;
@@ -42,15 +75,46 @@ export function sliceLungMask(hu: Float32Array, width: number, height: number, o
     }
   const maxBand = o.maxBandFraction ?? 0.2;
   const minArea = (o.minAreaFraction ?? 0.004) * n;
-  const kept = idsBySize(comps).filter((id) => inBand[id] / comps.sizes[id] <= maxBand && comps.sizes[id] >= minArea);
+  const inBody = new Float64Array(comps.count + 1);
+  // Bounding box of each component: the air in a CT table is a wide flat slab, a lung is not.
+  const box = Array.from({ length: comps.count + 1 }, () => [width, 0, height, 0]);
+  for (let p = 0; p < n; p++) {
+    const id = comps.labels[p];
+    if (hull[p]) inBody[id]++;
+    const b = box[id];
+    const x = p % width;
+    const y = (p - x) / width;
+    b[0] = Math.min(b[0], x);
+    b[1] = Math.max(b[1], x);
+    b[2] = Math.min(b[2], y);
+    b[3] = Math.max(b[3], y);
+  }
+  const flat = (id: number) => box[id][3] - box[id][2] < MIN_ASPECT * (box[id][1] - box[id][0]);
+  const minInBody = o.minInBodyFraction ?? 0.5;
+  const kept = idsBySize(comps).filter(
+    (id) =>
+      inBand[id] / comps.sizes[id] <= maxBand &&
+      comps.sizes[id] >= minArea &&
+      inBody[id] / comps.sizes[id] >= minInBody &&
+      !flat(id),
+  );
   const out = new Uint8Array(n);
   const closeR = (o.closeFraction ?? 0.04) * width;
-  const midX = width / 2;
   for (const id of kept.slice(0, 4)) {
     let m: Uint8Array = new Uint8Array(n);
     for (let p = 0; p < n; p++) if (comps.labels[p] === id) m[p] = 1;
     m = fillHoles2d(close(m, dims, [1, 1, 1], closeR), dims);
-    for (let p = 0; p < n; p++) if (m[p] && !out[p]) out[p] = p % width < midX ? 1 : 2;
+    // Sides by the body's centre column, not the image's (crops and patients are off-centre); a lung that crosses
+    // it a little (mediastinal shift) stays whole, lungs joined in front are cut at it.
+    let left = 0;
+    let all = 0;
+    for (let p = 0; p < n; p++)
+      if (m[p]) {
+        all++;
+        if (p % width >= midX) left++;
+      }
+    const side = left < 0.1 * all ? 1 : left > 0.9 * all ? 2 : 0;
+    for (let p = 0; p < n; p++) if (m[p] && !out[p]) out[p] = side || (p % width < midX ? 1 : 2);
   }
   return out;
 }
