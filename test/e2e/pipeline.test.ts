@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { createCatalogPool, feedPosition, migrate, type Pool } from '@mic/catalog';
+import { createCatalogPool, migrate, type Pool } from '@mic/catalog';
 import { analysisQueue, enqueueAnalysis, type AnalysisJob } from '@mic/queue';
 import { createS3Client } from '@mic/storage';
 import { startIngest, type IngestService } from '@mic/ingest';
@@ -20,7 +20,7 @@ import {
   storescu,
   waitFor,
 } from '../integration/support/ingest.js';
-import { freshCopies, WorkerProcess } from './support/worker.js';
+import { freshCopies, startPipeline, WorkerProcess } from './support/worker.js';
 
 jest.setTimeout(240_000);
 
@@ -114,11 +114,7 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
     queue = analysisQueue(config);
     queue.on('error', () => undefined);
     for (const f of [lidc[0], covid]) await deleteFromOrthanc(config, dcmValue(f, '0020,000d'));
-    ingest = await startIngest(config);
-    await ingest.ready;
-    await waitFor('a change-feed position', 30_000, () => feedPosition(pool, config.ingest.source));
-    worker = new WorkerProcess({ ...config, logLevel: 'info' });
-    await worker.start();
+    ({ ingest, worker } = await startPipeline(config, pool));
   });
 
   afterAll(async () => {

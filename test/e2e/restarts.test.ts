@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { createCatalogPool, feedPosition, migrate, type Pool } from '@mic/catalog';
+import { createCatalogPool, migrate, type Pool } from '@mic/catalog';
 import { pseudonymUid } from '@mic/dicom';
-import { startIngest, type IngestService } from '@mic/ingest';
+import type { IngestService } from '@mic/ingest';
 import { analysisQueue, type AnalysisJob } from '@mic/queue';
 import { createS3Client } from '@mic/storage';
 import type { Queue } from 'bullmq';
@@ -9,7 +9,7 @@ import { dataPath } from '../support/data.js';
 import { requireService } from '../integration/support/stack.js';
 import { dcmValue, freePort, isolatedConfig, orthanc, storescu, waitFor } from '../integration/support/ingest.js';
 import { PrivateServers } from './support/servers.js';
-import { freshCopies, WorkerProcess } from './support/worker.js';
+import { freshCopies, startPipeline, type WorkerProcess } from './support/worker.js';
 
 jest.setTimeout(300_000);
 
@@ -49,11 +49,7 @@ describe('restarting Redis, Orthanc and S3 during a run', () => {
     await migrate(pool, config.catalog.schema);
     queue = analysisQueue(config);
     queue.on('error', () => undefined);
-    ingest = await startIngest(config);
-    await ingest.ready;
-    await waitFor('a change-feed position', 30_000, () => feedPosition(pool, config.ingest.source));
-    worker = new WorkerProcess({ ...config, logLevel: 'info' });
-    await worker.start();
+    ({ ingest, worker } = await startPipeline(config, pool));
   });
 
   afterAll(async () => {

@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { feedPosition, type Pool } from '@mic/catalog';
 import type { Config } from '@mic/config';
+import { startIngest, type IngestService } from '@mic/ingest';
 import { repoRoot } from '../../support/data.js';
 import { waitFor } from '../../integration/support/ingest.js';
 
@@ -68,4 +70,17 @@ export function freshCopies(files: string[]): string[] {
     stdio: 'pipe',
   });
   return out;
+}
+
+/** Ingest in this process, once it follows the change feed, and the worker as a child process. */
+export async function startPipeline(
+  config: Config,
+  pool: Pool,
+): Promise<{ ingest: IngestService; worker: WorkerProcess }> {
+  const ingest = await startIngest(config);
+  await ingest.ready;
+  await waitFor('a change-feed position', 30_000, () => feedPosition(pool, config.ingest.source));
+  const worker = new WorkerProcess({ ...config, logLevel: 'info' });
+  await worker.start();
+  return { ingest, worker };
 }
