@@ -28,19 +28,20 @@ export interface SliceLungOptions {
 /** Height / width below which an air component is a slab (CT table), not lung. */
 const MIN_ASPECT = 0.15;
 
-/** Convex hull of the largest non-air component (the body; arms and table are smaller) and its centre column. */
+/**
+ * Convex hull of the body (the non-air components of at least a tenth of the largest: a crop of the thorax splits
+ * the body where lungs reach the image edge) and its centre column (the image's for a crop, centred on the chest).
+ */
 function bodyHull(tissue: Uint8Array, dims: Vec3): { hull: Uint8Array; midX: number } {
   const width = dims[0];
   const c = labelComponents(tissue, dims, 8);
-  const id = idsBySize(c)[0];
-  if (id === undefined) return { hull: new Uint8Array(tissue.length).fill(1), midX: width / 2 };
-  const body = Uint8Array.from(c.labels, (v) => (v === id ? 1 : 0));
+  const ids = idsBySize(c);
+  if (!ids.length) return { hull: new Uint8Array(tissue.length).fill(1), midX: width / 2 };
+  const big = new Set(ids.filter((id) => c.sizes[id] >= 0.1 * c.sizes[ids[0]]));
+  const body = Uint8Array.from(c.labels, (v) => (big.has(v) ? 1 : 0));
   const [x0, y0, , x1, y1] = boundingBox(body, dims) ?? [0, 0, 0, width - 1, dims[1] - 1];
-  // A crop of the thorax (windowed slices) cuts the body at the image edge, where lungs that reach the edge split
-  // it into parts: no whole body to test against, and the crop is centred on the chest.
-  if (x0 === 0 || y0 === 0 || x1 === width - 1 || y1 === dims[1] - 1)
-    return { hull: new Uint8Array(body.length).fill(1), midX: width / 2 };
-  return { hull: convexHull2d(body, dims), midX: (x0 + x1 + 1) / 2 };
+  const crop = x0 === 0 || y0 === 0 || x1 === width - 1 || y1 === dims[1] - 1;
+  return { hull: convexHull2d(body, dims), midX: crop ? width / 2 : (x0 + x1 + 1) / 2 };
 }
 
 /**
@@ -90,7 +91,7 @@ export function sliceLungMask(hu: Float32Array, width: number, height: number, o
     b[3] = Math.max(b[3], y);
   }
   const flat = (id: number) => box[id][3] - box[id][2] < MIN_ASPECT * (box[id][1] - box[id][0]);
-  const minInBody = o.minInBodyFraction ?? 0.5;
+  const minInBody = o.minInBodyFraction ?? 0.8;
   const kept = idsBySize(comps).filter(
     (id) =>
       inBand[id] / comps.sizes[id] <= maxBand &&
