@@ -1,4 +1,17 @@
-import { dilate, distanceSq, erode, labelComponents, withData, type Vec3, type Volume } from '@mic/imaging';
+import {
+  boundingBox,
+  boxDims,
+  cropData,
+  dilate,
+  distanceSq,
+  erode,
+  growBox,
+  labelComponents,
+  withData,
+  type Box,
+  type Vec3,
+  type Volume,
+} from '@mic/imaging';
 import type { HuVolume } from './lesions/types.js';
 
 /**
@@ -41,47 +54,18 @@ export interface RefineResult {
   removed: { components: number; ml: number };
 }
 
-/** Box [i0, j0, k0, i1, j1, k1] (inclusive) holding the lesions in z and the lungs in-plane, with a 2-voxel margin. */
-function cropBox(lesions: Uint8Array, lungs: Uint8Array, dims: Vec3): number[] | null {
-  const [nx, ny, nz] = dims;
-  const b = [nx, ny, nz, -1, -1, -1];
-  for (let k = 0, p = 0; k < nz; k++)
-    for (let j = 0; j < ny; j++)
-      for (let i = 0; i < nx; i++, p++) {
-        if (lungs[p]) {
-          if (i < b[0]) b[0] = i;
-          if (j < b[1]) b[1] = j;
-          if (i > b[3]) b[3] = i;
-          if (j > b[4]) b[4] = j;
-        }
-        if (lesions[p]) {
-          if (k < b[2]) b[2] = k;
-          if (k > b[5]) b[5] = k;
-        }
-      }
-  if (b[5] < 0 || b[3] < 0) return null;
-  return [
-    Math.max(0, b[0] - 2),
-    Math.max(0, b[1] - 2),
-    b[2],
-    Math.min(nx - 1, b[3] + 2),
-    Math.min(ny - 1, b[4] + 2),
-    b[5],
-  ];
+/** Box holding the lesions in z and the lungs in-plane, with a 2-voxel margin in-plane. */
+function cropBox(lesions: Uint8Array, lungs: Uint8Array, dims: Vec3): Box | null {
+  const z = boundingBox(lesions, dims);
+  const xy = boundingBox(lungs, dims);
+  if (!z || !xy) return null;
+  return growBox([xy[0], xy[1], z[2], xy[3], xy[4], z[5]], [2, 2, 0], dims);
 }
 
-/** Copies box `b` of each volume into contiguous arrays (f maps a voxel value to the stored byte). */
-function crop(src: ArrayLike<number>, dims: Vec3, b: number[], f: (v: number) => number): Uint8Array {
-  const [nx, ny] = dims;
-  const cx = b[3] - b[0] + 1;
-  const out = new Uint8Array(cx * (b[4] - b[1] + 1) * (b[5] - b[2] + 1));
-  let q = 0;
-  for (let k = b[2]; k <= b[5]; k++)
-    for (let j = b[1]; j <= b[4]; j++) {
-      const row = (k * ny + j) * nx + b[0];
-      for (let i = 0; i < cx; i++) out[q++] = f(src[row + i]);
-    }
-  return out;
+function countNonZero(a: Uint8Array): number {
+  let n = 0;
+  for (let p = 0; p < a.length; p++) if (a[p]) n++;
+  return n;
 }
 
 /**
@@ -149,14 +133,19 @@ export function refineLesions(
   const dims = lesions.dims;
   const out = new Uint8Array(lesions.data.length);
   const voxelMl = (lesions.spacing[0] * lesions.spacing[1] * lesions.spacing[2]) / 1000;
-  let before = 0;
-  for (const v of lesions.data) if (v) before++;
+  const before = countNonZero(lesions.data);
   const b = cropBox(lesions.data, lungs.data, dims);
   if (!b) return { lesions: withData(lesions, out), removed: { components: 0, ml: 0 } };
-  const cdims: Vec3 = [b[3] - b[0] + 1, b[4] - b[1] + 1, b[5] - b[2] + 1];
-  const lesionC = crop(lesions.data, dims, b, (v) => (v ? 1 : 0));
-  const lungC = crop(lungs.data, dims, b, (v) => (v ? 1 : 0));
-  const denseC = crop(hu.data, dims, b, (v) => (v > DENSE_HU ? 1 : 0));
+  const cdims = boxDims(b);
+  const lesionC = cropData(lesions.data, dims, b);
+  const lungC = cropData(lungs.data, dims, b);
+  const huC = cropData(hu.data, dims, b);
+  const denseC = new Uint8Array(lesionC.length);
+  for (let p = 0; p < lesionC.length; p++) {
+    lesionC[p] = lesionC[p] ? 1 : 0;
+    lungC[p] = lungC[p] ? 1 : 0;
+    denseC[p] = huC[p] > DENSE_HU ? 1 : 0;
+  }
   const { mask, depth2, denseWidth2 } = keepBroad(lesionC, lungC, denseC, cdims, lesions.spacing, o.broadMm);
   const comps = labelComponents(mask, cdims, 26);
   const core = new Float64Array(comps.count + 1);
@@ -172,8 +161,7 @@ export function refineLesions(
     depth[id] += Math.sqrt(depth2[p]);
     if (denseWidth2[p] > denseWidth2Max[id]) denseWidth2Max[id] = denseWidth2[p];
   }
-  let lungVoxels = 0;
-  for (const v of lungs.data) if (v) lungVoxels++;
+  const lungVoxels = countNonZero(lungs.data);
   const keep = new Uint8Array(comps.count + 1);
   let dropped = 0;
   for (let id = 1; id <= comps.count; id++) {

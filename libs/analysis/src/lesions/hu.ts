@@ -3,6 +3,7 @@ import {
   boxDims,
   cropData,
   gaussianSmooth,
+  gaussianSmoothAt,
   growBox,
   pasteData,
   withData,
@@ -91,11 +92,14 @@ export function partitionByHu(
     Math.max(Math.ceil(3 * (o.smoothMm / hu.spacing[a])), Math.ceil(o.vesselRadiusMm / hu.spacing[a])) + 1;
   const b = growBox(box, [reach(0), reach(1), 0], dims);
   const geometry = { ...lungLabels, dims: boxDims(b) };
-  const part = classifyBands(
-    smoothForBands({ ...hu, dims: geometry.dims, data: cropData(hu.data, dims, b) }, opts),
-    { ...geometry, data: cropData(lungLabels.data, dims, b) },
-    opts,
-  );
+  const huPart = cropData(hu.data, dims, b);
+  const lungPart = cropData(lungLabels.data, dims, b);
+  // smoothed values are read inside the lung only
+  const smoothed =
+    o.smoothMm > 0
+      ? gaussianSmoothAt(huPart, geometry.dims, hu.spacing, o.smoothMm, lungPart)
+      : Float32Array.from(huPart);
+  const part = classifyBands(smoothed, { ...geometry, data: lungPart }, opts);
   pasteData(out, dims, b, part.data);
   return withData(lungLabels, out);
 }

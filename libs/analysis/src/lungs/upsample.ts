@@ -19,8 +19,18 @@ export function upsampleLabels(coarse: Uint8Array, grid: Grid, like: Volume, nLa
   const px = pos(0, nx, mx);
   const py = pos(1, ny, my);
   const pz = pos(2, nz, mz);
+  const ix0 = Int32Array.from(px, Math.floor);
+  const ix1 = ix0.map((x) => Math.min(x + 1, mx - 1));
+  // per coarse row, the columns holding labels: fine voxels whose eight neighbours lie outside stay 0
+  const rowLo = new Int32Array(my * mz).fill(mx);
+  const rowHi = new Int32Array(my * mz).fill(-1);
+  for (let r = 0; r < my * mz; r++)
+    for (let x = 0; x < mx; x++)
+      if (coarse[r * mx + x]) {
+        if (rowLo[r] === mx) rowLo[r] = x;
+        rowHi[r] = x;
+      }
   const w = new Float64Array(nLabels + 1);
-  let p = 0;
   for (let k = 0; k < nz; k++) {
     const z0 = Math.floor(pz[k]);
     const z1 = Math.min(z0 + 1, mz - 1);
@@ -29,9 +39,15 @@ export function upsampleLabels(coarse: Uint8Array, grid: Grid, like: Volume, nLa
       const y0 = Math.floor(py[j]);
       const y1 = Math.min(y0 + 1, my - 1);
       const fy = py[j] - y0;
-      for (let i = 0; i < nx; i++, p++) {
-        const x0 = Math.floor(px[i]);
-        const x1 = Math.min(x0 + 1, mx - 1);
+      const rows = [y0 + my * z0, y1 + my * z0, y0 + my * z1, y1 + my * z1];
+      const lo = Math.min(...rows.map((r) => rowLo[r]));
+      const hi = Math.max(...rows.map((r) => rowHi[r]));
+      if (hi < 0) continue;
+      const row = nx * (j + ny * k);
+      for (let i = 0; i < nx; i++) {
+        const x0 = ix0[i];
+        const x1 = ix1[i];
+        if (x1 < lo || x0 > hi) continue;
         const fx = px[i] - x0;
         const a = coarse[x0 + mx * y0 + mxy * z0];
         // fast path: all eight neighbours agree
@@ -44,7 +60,7 @@ export function upsampleLabels(coarse: Uint8Array, grid: Grid, like: Volume, nLa
           a === coarse[x0 + mx * y1 + mxy * z1] &&
           a === coarse[x1 + mx * y1 + mxy * z1]
         ) {
-          out[p] = a;
+          out[row + i] = a;
           continue;
         }
         w.fill(0);
@@ -58,7 +74,7 @@ export function upsampleLabels(coarse: Uint8Array, grid: Grid, like: Volume, nLa
         w[coarse[x1 + mx * y1 + mxy * z1]] += fx * fy * fz;
         let best = 0;
         for (let l = 1; l <= nLabels; l++) if (w[l] > w[best] && w[l] >= 0.5) best = l;
-        out[p] = best;
+        out[row + i] = best;
       }
     }
   }

@@ -54,6 +54,14 @@ function stats(a: Acc, voxelMl: number): RegionStats {
   };
 }
 
+function add(sums: Float64Array, a: number, ggo: number, cons: number, high: number, h: number): void {
+  sums[a]++;
+  sums[a + 1] += ggo;
+  sums[a + 2] += cons;
+  sums[a + 3] += high;
+  sums[a + 4] += h;
+}
+
 /** Zone score of the 25-point CT severity score (Francone et al. 2020), applied per zone. */
 export function zoneScore(percent: number): number {
   if (percent <= 0) return 0;
@@ -83,26 +91,33 @@ export function quantify(hu: HuVolume, lungs: Volume<Uint8Array>, lesions: Volum
       if (k < k0[l]) k0[l] = k;
       if (k > k1[l]) k1[l] = k;
     }
-  const side = [acc(), acc(), acc()];
-  const zone = [0, 1, 2, 3, 4, 5].map(acc);
+  // counts per region: 0-2 lung side (by label), 3-8 zones; columns n, ggo, cons, high, sumHu
+  const sums = new Float64Array(9 * 5);
   for (let k = 0; k < nz; k++) {
+    const third = [0, 0, 0];
+    for (const l of [1, 2]) {
+      // third 0 = upper
+      const rel = (k - k0[l] + 0.5) / (k1[l] - k0[l] + 1);
+      third[l] = Math.min(2, Math.floor(3 * (kUp ? 1 - rel : rel)));
+    }
     for (let p = k * nxy; p < (k + 1) * nxy; p++) {
       const l = lungs.data[p];
       if (l !== 1 && l !== 2) continue;
       const h = hu.data[p];
       const les = lesions.data[p];
-      // third 0 = upper
-      const rel = (k - k0[l] + 0.5) / (k1[l] - k0[l] + 1);
-      const third = Math.min(2, Math.floor(3 * (kUp ? 1 - rel : rel)));
-      for (const a of [side[l], zone[(l - 1) * 3 + third]]) {
-        a.n++;
-        a.sumHu += h;
-        if (les === LESION_GGO) a.ggo++;
-        else if (les === LESION_CONSOLIDATION) a.cons++;
-        if (les && h > HIGH_OPACITY_HU) a.high++;
-      }
+      const ggo = les === LESION_GGO ? 1 : 0;
+      const cons = les === LESION_CONSOLIDATION ? 1 : 0;
+      const high = les && h > HIGH_OPACITY_HU ? 1 : 0;
+      add(sums, 5 * l, ggo, cons, high, h);
+      add(sums, 5 * (3 + (l - 1) * 3 + third[l]), ggo, cons, high, h);
     }
   }
+  const region = (r: number): Acc => {
+    const a = 5 * r;
+    return { n: sums[a], ggo: sums[a + 1], cons: sums[a + 2], high: sums[a + 3], sumHu: sums[a + 4] };
+  };
+  const side = [acc(), region(1), region(2)];
+  const zone = [3, 4, 5, 6, 7, 8].map(region);
   const total = acc();
   for (const a of [side[1], side[2]]) {
     total.n += a.n;
