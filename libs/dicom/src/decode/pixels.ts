@@ -7,20 +7,22 @@ const BIG_ENDIAN = '1.2.840.10008.1.2.2';
 
 /** Decoded stored pixel values of every frame (BitsStored-masked, sign-extended when PixelRepresentation is 1). */
 export async function decodeFrames(file: DicomFile, info: ImageInfo | null = imageInfo(file)): Promise<Int32Array[]> {
+  if (!info) throw new DicomError('NO_PIXEL_DATA', 'object has no pixel data');
+  return (await decodeSamples(file, info)).map((f) => toStored(f, info));
+}
+
+/** The codec's samples of every frame, before masking to BitsStored (see storedBits). */
+export async function decodeSamples(file: DicomFile, info: ImageInfo | null): Promise<Samples[]> {
   if (!info || !file.pixelData) throw new DicomError('NO_PIXEL_DATA', 'object has no pixel data');
   if (info.samplesPerPixel !== 1)
     throw new DicomError('BAD_VALUE', `SamplesPerPixel ${info.samplesPerPixel}: not a grayscale image`);
-  const out: Int32Array[] = [];
-  if (!file.encapsulated) {
-    const frames = nativeFrames(file, info);
-    for (const f of frames) out.push(toStored(f, info));
-    return out;
-  }
+  if (!file.encapsulated) return nativeFrames(file, info);
   if (!SUPPORTED_ENCAPSULATED.has(file.transferSyntaxUid))
     throw new DicomError('UNSUPPORTED_TRANSFER_SYNTAX', file.transferSyntaxUid);
   const layout = { rows: info.rows, columns: info.columns, bitsAllocated: info.bitsAllocated };
+  const out: Samples[] = [];
   for (const frame of encapsulatedFrames(file.pixelData, info.numberOfFrames))
-    out.push(toStored(await decodeCompressed(file.transferSyntaxUid, frame, layout), info));
+    out.push(await decodeCompressed(file.transferSyntaxUid, frame, layout));
   return out;
 }
 
@@ -82,21 +84,31 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-function toStored(samples: Samples, info: ImageInfo): Int32Array {
+/**
+ * How a sample becomes its stored value: `((v >>> shift) << up) >> up` when signed, else `(v >>> shift) & mask`
+ * (BitsStored bits ending at HighBit; sign-extended when PixelRepresentation is 1).
+ */
+export function storedBits(info: ImageInfo): { signed: boolean; shift: number; up: number; mask: number } {
+  const bits = Math.min(32, info.bitsStored);
+  const shift = bits >= 32 ? 0 : Math.max(0, info.highBit + 1 - bits);
+  return { signed: info.pixelRepresentation === 1, shift, up: 32 - bits, mask: bits >= 32 ? -1 : 2 ** bits - 1 };
+}
+
+/**
+ * The first rows x columns samples as Int32 (into `out`, reused between frames), by a native converting copy: loops
+ * that read the codec's own array type (several across files) are much slower.
+ */
+export function samplesInto(samples: Samples, info: ImageInfo, out = new Int32Array(info.rows * info.columns)) {
   const n = info.rows * info.columns;
   if (samples.length < n) throw new DicomError('TRUNCATED', `frame has ${samples.length} samples, ${n} expected`);
-  // A native converting copy, then one loop over Int32 only (a loop over the codec's array type would be slow).
-  const out = new Int32Array(n);
   out.set(samples.length === n ? samples : samples.subarray(0, n));
-  const bits = info.bitsStored;
-  if (bits >= 32) return out;
-  const shift = Math.max(0, info.highBit + 1 - bits);
-  if (info.pixelRepresentation === 1) {
-    const up = 32 - bits;
-    for (let i = 0; i < n; i++) out[i] = ((out[i] >>> shift) << up) >> up;
-  } else {
-    const mask = 2 ** bits - 1;
-    for (let i = 0; i < n; i++) out[i] = (out[i] >>> shift) & mask;
-  }
+  return out;
+}
+
+function toStored(samples: Samples, info: ImageInfo): Int32Array {
+  const out = samplesInto(samples, info);
+  const { signed, shift, up, mask } = storedBits(info);
+  if (signed) for (let i = 0; i < out.length; i++) out[i] = ((out[i] >>> shift) << up) >> up;
+  else for (let i = 0; i < out.length; i++) out[i] = (out[i] >>> shift) & mask;
   return out;
 }
