@@ -26,12 +26,20 @@ export function combinedLabels(r: Pick<AnalysisResult, 'lungs' | 'lesions'>): Ui
   const lungs = r.lungs.data;
   const lesions = r.lesions.data;
   const out = new Uint8Array(lungs.length);
-  for (let p = 0; p < lungs.length; p++) {
-    const les = lesions[p];
-    if (les === LESION_GGO) out[p] = SEG_LABEL.ggo;
-    else if (les === LESION_CONSOLIDATION) out[p] = SEG_LABEL.consolidation;
-    else if (lungs[p] === RIGHT) out[p] = SEG_LABEL.rightLung;
-    else if (lungs[p] === LEFT) out[p] = SEG_LABEL.leftLung;
+  // Most voxels are outside the lungs: 4 at a time where both maps have a zero word.
+  const aligned = lungs.length % 4 === 0 && lungs.byteOffset % 4 === 0 && lesions.byteOffset % 4 === 0;
+  const lw = aligned ? new Uint32Array(lungs.buffer, lungs.byteOffset, lungs.length / 4) : undefined;
+  const sw = aligned ? new Uint32Array(lesions.buffer, lesions.byteOffset, lungs.length / 4) : undefined;
+  const step = aligned ? 4 : 1;
+  for (let i = 0; i < lungs.length; i += step) {
+    if (lw && sw && lw[i >> 2] === 0 && sw[i >> 2] === 0) continue;
+    for (let p = i; p < i + step; p++) {
+      const les = lesions[p];
+      if (les === LESION_GGO) out[p] = SEG_LABEL.ggo;
+      else if (les === LESION_CONSOLIDATION) out[p] = SEG_LABEL.consolidation;
+      else if (lungs[p] === RIGHT) out[p] = SEG_LABEL.rightLung;
+      else if (lungs[p] === LEFT) out[p] = SEG_LABEL.leftLung;
+    }
   }
   return out;
 }
