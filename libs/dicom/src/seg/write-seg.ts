@@ -9,6 +9,7 @@ import {
   type PatientStudy,
 } from '../write/common.js';
 import { CODES, type SegmentKind } from './codes.js';
+import { header, perFrameGroups } from './per-frame.js';
 
 export const SEG_SOP_CLASS_UID = '1.2.840.10008.5.1.4.1.1.66.4';
 
@@ -173,30 +174,7 @@ export function writeSeg(input: WriteSegInput): WriteSegResult {
   const frames = segFrames(labels.data, labels.dims, segments);
   const framesPerSegment: Record<number, number> = {};
   segments.forEach((_, s) => (framesPerSegment[s + 1] = 0));
-  const perFrame = frames.list.map(({ s, k }) => {
-    const number = s + 1;
-    framesPerSegment[number]++;
-    const src = source.slices[k];
-    return {
-      DerivationImageSequence: [
-        {
-          SourceImageSequence: [
-            {
-              ReferencedSOPClassUID: src.sopClassUid,
-              ReferencedSOPInstanceUID: src.sopInstanceUid,
-              PurposeOfReferenceCodeSequence: [
-                codeItem({ value: '121322', scheme: 'DCM', meaning: 'Source image for image processing operation' }),
-              ],
-            },
-          ],
-          DerivationCodeSequence: [codeItem({ value: '113076', scheme: 'DCM', meaning: 'Segmentation' })],
-        },
-      ],
-      FrameContentSequence: [{ DimensionIndexValues: [number, k + 1] }],
-      PlanePositionSequence: [{ ImagePositionPatient: src.imagePositionPatient }],
-      SegmentIdentificationSequence: [{ ReferencedSegmentNumber: number }],
-    };
-  });
+  for (const { s } of frames.list) framesPerSegment[s + 1]++;
 
   const { date, time } = dicomDateTime(input.now ?? new Date());
   const sopInstanceUid = input.sopInstanceUid ?? newUid();
@@ -263,7 +241,6 @@ export function writeSeg(input: WriteSegInput): WriteSegResult {
         PixelMeasuresSequence: [pixelMeasures],
       },
     ],
-    PerFrameFunctionalGroupsSequence: perFrame,
     ReferencedSeriesSequence: [
       {
         SeriesInstanceUID: source.seriesInstanceUid,
@@ -274,5 +251,15 @@ export function writeSeg(input: WriteSegInput): WriteSegResult {
       },
     ],
   };
-  return { bytes: writeDataset(dataset, frames.bits), sopInstanceUid, seriesInstanceUid, framesPerSegment };
+  const appended = [
+    perFrameGroups(frames.list, source.slices),
+    header(0x7fe0, 0x0010, 'OB', frames.bits.length),
+    frames.bits,
+  ];
+  return {
+    bytes: writeDataset(dataset, { firstTag: '52009230', bytes: appended }),
+    sopInstanceUid,
+    seriesInstanceUid,
+    framesPerSegment,
+  };
 }

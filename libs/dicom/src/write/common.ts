@@ -63,10 +63,13 @@ export function dicomDateTime(now: Date): { date: string; time: string } {
 }
 
 /**
- * Serialises a naturalised dataset as a Part 10 file in explicit VR little endian. `pixelData` (OB) is appended as
- * the last element by hand: dcmjs copies a large value several times while growing its buffers.
+ * Serialises a naturalised dataset as a Part 10 file in explicit VR little endian. `appended` are encoded elements
+ * (large or many-item ones that dcmjs is slow to write) placed after the dataset's, all with tags from `firstTag` on.
  */
-export function writeDataset(dataset: Record<string, unknown>, pixelData?: Uint8Array): Uint8Array {
+export function writeDataset(
+  dataset: Record<string, unknown>,
+  appended?: { firstTag: string; bytes: Uint8Array[] },
+): Uint8Array {
   const { DicomDict, DicomMetaDictionary } = dcmjs.data;
   const meta = {
     FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
@@ -79,16 +82,15 @@ export function writeDataset(dataset: Record<string, unknown>, pixelData?: Uint8
   const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
   dict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
   const head = new Uint8Array(dict.write());
-  if (!pixelData) return head;
-  if (Object.keys(dict.dict).some((tag) => tag > '7FE00010')) throw new Error('elements after PixelData');
-  const even = pixelData.length + (pixelData.length % 2);
-  const out = new Uint8Array(head.length + 12 + even);
+  if (!appended) return head;
+  if (Object.keys(dict.dict).some((tag) => tag >= appended.firstTag))
+    throw new Error(`dataset elements at or after ${appended.firstTag}`);
+  const out = new Uint8Array(appended.bytes.reduce((n, b) => n + b.length, head.length));
   out.set(head);
-  const view = new DataView(out.buffer, head.length, 12);
-  view.setUint16(0, 0x7fe0, true);
-  view.setUint16(2, 0x0010, true);
-  out.set([0x4f, 0x42], head.length + 4); // VR "OB", then 2 reserved bytes
-  view.setUint32(8, even, true);
-  out.set(pixelData, head.length + 12);
+  let o = head.length;
+  for (const b of appended.bytes) {
+    out.set(b, o);
+    o += b.length;
+  }
   return out;
 }
