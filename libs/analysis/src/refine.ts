@@ -3,7 +3,7 @@ import {
   boxDims,
   cropData,
   dilate,
-  distanceSq,
+  distanceSqToBackground,
   erode,
   growBox,
   labelComponents,
@@ -88,8 +88,8 @@ function keepBroad(
   const depth2 = new Float32Array(n);
   const denseWidth2 = new Float32Array(n);
   const sliceDims: Vec3 = [nx, ny, 1];
-  const outside = new Uint8Array(nxy);
-  const notDense = new Uint8Array(nxy);
+  const lung = new Uint8Array(nxy);
+  const denseLesion = new Uint8Array(nxy);
   for (let k = 0; k < nz; k++) {
     const m = lesion.subarray(k * nxy, (k + 1) * nxy);
     if (m.indexOf(1) < 0) continue;
@@ -99,16 +99,16 @@ function keepBroad(
     let any = false;
     const off = k * nxy;
     for (let p = 0; p < nxy; p++) {
-      outside[p] = lungs[k * nxy + p] ? 0 : 1;
-      notDense[p] = m[p] && dense[off + p] ? 0 : 1;
+      lung[p] = lungs[off + p] ? 1 : 0;
+      denseLesion[p] = m[p] && dense[off + p] ? 1 : 0;
       if (m[p] && broad[p]) {
         mask[off + p] = 1;
         any = true;
       }
     }
     if (!any) continue;
-    const d2 = distanceSq(outside, sliceDims, spacing, [0, 1]);
-    const w2 = distanceSq(notDense, sliceDims, spacing, [0, 1]);
+    const d2 = distanceSqToBackground(lung, sliceDims, spacing, [0, 1]);
+    const w2 = distanceSqToBackground(denseLesion, sliceDims, spacing, [0, 1]);
     for (let p = 0; p < nxy; p++)
       if (mask[off + p]) {
         depth2[off + p] = d2[p];

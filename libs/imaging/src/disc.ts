@@ -1,25 +1,41 @@
 import type { Vec3 } from './volume.js';
 
-const INF = 1e20;
+const FAR = 1 << 30;
 
 /**
- * Per-slice erosion or dilation by a disc of `radiusMm`, with the same result as thresholding the 2D squared
- * distance map of `distanceSq` (same float32 rounding, same `r^2 + 1e-6` bound), but only rows within the radius
- * are looked at and only the mask's bounding box (plus the radius) of each slice is visited.
+ * Per slice, whether some target pixel (background when `erode`, else mask) lies within the bound of each pixel,
+ * with the same float32 rounding as thresholding the 2D squared distance map of `distanceSq`: `v <= bound`, or
+ * `v < bound` when `strict`. Only rows within reach are looked at, only the mask's box (plus the reach) of each
+ * slice is visited, and the test per row is an integer compare of the in-row distance against a precomputed limit.
+ * Returns the eroded mask (mask pixels with no target near) or the dilated one (pixels with a mask pixel near).
  */
-export function planarBall(mask: Uint8Array, dims: Vec3, spacing: Vec3, radiusMm: number, erode: boolean): Uint8Array {
+export function planarBall(
+  mask: Uint8Array,
+  dims: Vec3,
+  spacing: Vec3,
+  bound: number,
+  erode: boolean,
+  strict = false,
+): Uint8Array {
   const [nx, ny, nz] = dims;
   const nxy = nx * ny;
   const out = new Uint8Array(mask.length);
-  const r2 = radiusMm * radiusMm + 1e-6;
   const hx2 = spacing[0] * spacing[0];
   const hy2 = spacing[1] * spacing[1];
-  // beyond these offsets a pixel is farther than the radius whatever the rounding
-  const ri = Math.floor(radiusMm / spacing[0]) + 2;
-  const rj = Math.floor(radiusMm / spacing[1]) + 1;
-  const dj2 = new Float64Array(rj + 1);
-  for (let t = 0; t <= rj; t++) dj2[t] = hy2 * t * t;
-  const row = new Float32Array(nxy);
+  const near = (v: number) => (strict ? v < bound : v <= bound);
+  // limit[dj]: the largest in-row distance (pixels) that is still near from dj rows away; -1: none
+  const limit: number[] = [];
+  for (let dj = 0; dj < ny; dj++) {
+    const dy2 = hy2 * dj * dj;
+    let g = -1;
+    while (g + 1 < nx && near(Math.fround(dy2 + Math.fround(hx2 * (g + 1) * (g + 1))))) g++;
+    if (g < 0) break;
+    limit.push(g);
+  }
+  if (limit.length === 0) return erode ? Uint8Array.from(mask) : out;
+  const rj = limit.length - 1;
+  const ri = limit[0] + 1;
+  const row = new Int32Array(nxy);
   for (let k = 0; k < nz; k++) {
     const off = k * nxy;
     let i0 = nx;
@@ -28,19 +44,11 @@ export function planarBall(mask: Uint8Array, dims: Vec3, spacing: Vec3, radiusMm
     let j1 = -1;
     for (let j = 0; j < ny; j++) {
       const base = off + j * nx;
-      let lo = -1;
-      for (let i = 0; i < nx; i++)
-        if (mask[base + i]) {
-          lo = i;
-          break;
-        }
-      if (lo < 0) continue;
-      let hi = lo;
-      for (let i = nx - 1; i > lo; i--)
-        if (mask[base + i]) {
-          hi = i;
-          break;
-        }
+      let lo = 0;
+      while (lo < nx && !mask[base + lo]) lo++;
+      if (lo === nx) continue;
+      let hi = nx - 1;
+      while (!mask[base + hi]) hi--;
       if (lo < i0) i0 = lo;
       if (hi > i1) i1 = hi;
       if (j < j0) j0 = j;
@@ -51,25 +59,18 @@ export function planarBall(mask: Uint8Array, dims: Vec3, spacing: Vec3, radiusMm
     const a1 = Math.min(nx - 1, i1 + ri);
     const b0 = Math.max(0, j0 - rj);
     const b1 = Math.min(ny - 1, j1 + rj);
-    // squared distance along the row to the nearest target pixel (background to erode, mask to dilate)
+    // in-row distance (pixels) to the nearest target pixel
     for (let j = b0; j <= b1; j++) {
       const base = j * nx;
-      let last = -1;
+      let last = -FAR;
       for (let i = a0; i <= a1; i++) {
-        const target = mask[off + base + i] ? !erode : erode;
-        if (target) {
-          last = i;
-          row[base + i] = 0;
-        } else row[base + i] = last < 0 ? INF : hx2 * (i - last) * (i - last);
+        if ((mask[off + base + i] ? 1 : 0) !== (erode ? 1 : 0)) last = i;
+        row[base + i] = i - last;
       }
-      last = -1;
+      last = FAR;
       for (let i = a1; i >= a0; i--) {
-        const target = mask[off + base + i] ? !erode : erode;
-        if (target) last = i;
-        else if (last >= 0) {
-          const d = hx2 * (last - i) * (last - i);
-          if (d < row[base + i]) row[base + i] = d;
-        }
+        if ((mask[off + base + i] ? 1 : 0) !== (erode ? 1 : 0)) last = i;
+        if (last - i < row[base + i]) row[base + i] = last - i;
       }
     }
     for (let j = b0; j <= b1; j++) {
@@ -77,20 +78,18 @@ export function planarBall(mask: Uint8Array, dims: Vec3, spacing: Vec3, radiusMm
       const hi = Math.min(b1, j + rj);
       for (let i = a0; i <= a1; i++) {
         const p = j * nx + i;
-        const m = mask[off + p];
+        const m = mask[off + p] ? 1 : 0;
         if (erode ? !m : m) {
           out[off + p] = m;
           continue;
         }
-        let near = false;
-        for (let jj = lo; jj <= hi; jj++) {
-          const dj = jj > j ? jj - j : j - jj;
-          if (Math.fround(dj2[dj] + row[jj * nx + i]) <= r2) {
-            near = true;
+        let hit = false;
+        for (let jj = lo; jj <= hi; jj++)
+          if (row[jj * nx + i] <= limit[jj > j ? jj - j : j - jj]) {
+            hit = true;
             break;
           }
-        }
-        out[off + p] = erode ? (near ? 0 : 1) : near ? 1 : 0;
+        out[off + p] = erode === hit ? 0 : 1;
       }
     }
   }

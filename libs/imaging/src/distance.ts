@@ -1,3 +1,4 @@
+import { boundingBox, boxDims, growBox } from './crop.js';
 import type { Vec3 } from './volume.js';
 
 const INF = 1e20;
@@ -113,6 +114,47 @@ export function distanceSq(
   return out;
 }
 
+/**
+ * Squared distance (mm^2) of each foreground voxel of `mask` to the nearest background voxel (0 outside the mask),
+ * along `axes`. Background beyond the mask's box is never nearer than the ring just around it, so the transform
+ * runs on that box grown by one voxel (per slice when the axes are in-plane).
+ */
+export function distanceSqToBackground(
+  mask: ArrayLike<number>,
+  dims: Vec3,
+  spacing: Vec3,
+  axes: number[] = [0, 1, 2],
+): Float32Array {
+  const [nx, ny, nz] = dims;
+  const nxy = nx * ny;
+  const out = new Float32Array(nxy * nz);
+  const planar = !axes.includes(2) && nz > 1;
+  for (let k = 0; k < (planar ? nz : 1); k++) {
+    const part = planar ? subarrayOf(mask, k * nxy, (k + 1) * nxy) : mask;
+    const pdims: Vec3 = planar ? [nx, ny, 1] : dims;
+    const box = boundingBox(part, pdims);
+    if (!box) continue;
+    const b = growBox(box, [1, 1, 1], pdims);
+    const [cx, cy, cz] = boxDims(b);
+    const bg = new Uint8Array(cx * cy * cz);
+    for (let z = 0, q = 0; z < cz; z++)
+      for (let y = 0; y < cy; y++)
+        for (let x = 0, p = ((b[2] + z) * ny + b[1] + y) * nx + b[0]; x < cx; x++, p++, q++) bg[q] = part[p] ? 0 : 1;
+    const d = distanceSq(bg, [cx, cy, cz], spacing, axes);
+    const off = planar ? k * nxy : 0;
+    for (let z = 0, q = 0; z < cz; z++)
+      for (let y = 0; y < cy; y++)
+        for (let x = 0, p = ((b[2] + z) * ny + b[1] + y) * nx + b[0]; x < cx; x++, p++, q++)
+          if (!bg[q]) out[off + p] = d[q];
+  }
+  return out;
+}
+
+function subarrayOf(a: ArrayLike<number>, from: number, to: number): ArrayLike<number> {
+  const typed = a as Uint8Array;
+  return typeof typed.subarray === 'function' ? typed.subarray(from, to) : Array.prototype.slice.call(a, from, to);
+}
+
 /** Euclidean distance (mm) of each foreground voxel of `mask` to the nearest background voxel (0 outside mask). */
 export function distanceToBackground(
   mask: ArrayLike<number>,
@@ -120,10 +162,7 @@ export function distanceToBackground(
   spacing: Vec3,
   axes?: number[],
 ): Float32Array {
-  const n = dims[0] * dims[1] * dims[2];
-  const bg = new Uint8Array(n);
-  for (let p = 0; p < n; p++) bg[p] = mask[p] ? 0 : 1;
-  const d = distanceSq(bg, dims, spacing, axes);
-  for (let p = 0; p < n; p++) d[p] = mask[p] ? Math.sqrt(d[p]) : 0;
+  const d = distanceSqToBackground(mask, dims, spacing, axes);
+  for (let p = 0; p < d.length; p++) if (d[p] > 0) d[p] = Math.sqrt(d[p]);
   return d;
 }

@@ -25,7 +25,7 @@ export function dilate(
   o: MorphOptions = {},
 ): Uint8Array {
   if ((o.shape ?? 'ball') === 'box') return boxFilter(mask, dims, spacing, radiusMm, axesOf(o), false);
-  if (o.planar || dims[2] === 1) return planarBall(mask, dims, spacing, radiusMm, false);
+  if (o.planar || dims[2] === 1) return planarBall(mask, dims, spacing, radiusMm * radiusMm + 1e-6, false);
   const d = distanceSq(mask, dims, spacing, axesOf(o));
   const r2 = radiusMm * radiusMm + 1e-6;
   const out = new Uint8Array(mask.length);
@@ -35,7 +35,7 @@ export function dilate(
 
 export function erode(mask: Uint8Array, dims: Vec3, spacing: Vec3, radiusMm: number, o: MorphOptions = {}): Uint8Array {
   if ((o.shape ?? 'ball') === 'box') return boxFilter(mask, dims, spacing, radiusMm, axesOf(o), true);
-  if (o.planar || dims[2] === 1) return planarBall(mask, dims, spacing, radiusMm, true);
+  if (o.planar || dims[2] === 1) return planarBall(mask, dims, spacing, radiusMm * radiusMm + 1e-6, true);
   const bg = new Uint8Array(mask.length);
   for (let p = 0; p < bg.length; p++) bg[p] = mask[p] ? 0 : 1;
   const d = distanceSq(bg, dims, spacing, axesOf(o));
@@ -88,4 +88,12 @@ function boxFilter(
     cur = next;
   }
   return cur;
+}
+
+/**
+ * Mask voxels whose squared in-plane distance to the nearest background voxel of their slice is at least
+ * `depth2` mm^2 (as distanceSq would give it), without a distance map.
+ */
+export function deepInPlane(mask: Uint8Array, dims: Vec3, spacing: Vec3, depth2: number): Uint8Array {
+  return planarBall(mask, dims, spacing, depth2, true, true);
 }

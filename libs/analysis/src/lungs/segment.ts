@@ -1,5 +1,5 @@
 import {
-  distanceSq,
+  deepInPlane,
   fillHoles2d,
   gridWithSpacing,
   labelComponents,
@@ -135,27 +135,21 @@ function keepLungLike(
 ): Uint8Array {
   const c = labelComponents(air, dims, 6);
   const gas = new Float64Array(c.count + 1);
-  const depth = new Float64Array(c.count + 1);
+  const thick = new Uint8Array(c.count + 1);
   const inside = new Float64Array(c.count + 1);
-  const d2 = distanceSq(
-    air.map((x) => 1 - x),
-    dims,
-    spacing,
-    [0, 1],
-  );
+  const deep = deepInPlane(air, dims, spacing, MIN_THICKNESS_MM ** 2);
   for (let p = 0; p < air.length; p++) {
     const id = c.labels[p];
     if (!id) continue;
     if (hu[p] < -950) gas[id]++;
-    if (d2[p] > depth[id]) depth[id] = d2[p];
+    thick[id] |= deep[p];
     inside[id] += body.depth[p];
   }
   const ok = new Uint8Array(c.count + 1);
   let big = 0;
   for (let id = 1; id <= c.count; id++) {
     const s = c.sizes[id];
-    ok[id] =
-      s >= 20 && gas[id] / s < 0.6 && depth[id] >= MIN_THICKNESS_MM ** 2 && inside[id] / s >= MIN_BODY_DEPTH_MM ? 1 : 0;
+    ok[id] = s >= 20 && gas[id] / s < 0.6 && thick[id] && inside[id] / s >= MIN_BODY_DEPTH_MM ? 1 : 0;
     if (ok[id] && (!big || s > c.sizes[big])) big = id;
   }
   const out = new Uint8Array(air.length);
