@@ -49,6 +49,8 @@ export function resampleToGrid<T extends VoxelArray>(
   const ix = new Float64Array(mx).map((_, i) => clamp(start[0] + i * step[0], nx));
   const iy = new Float64Array(my).map((_, j) => clamp(start[1] + j * step[1], ny));
   const iz = new Float64Array(mz).map((_, k) => clamp(start[2] + k * step[2], nz));
+  const x0s = Int32Array.from(ix, Math.floor);
+  const x1s = x0s.map((x) => Math.min(x + 1, nx - 1));
   let p = 0;
   for (let k = 0; k < mz; k++) {
     const z = iz[k];
@@ -60,20 +62,28 @@ export function resampleToGrid<T extends VoxelArray>(
       const y0 = Math.floor(y);
       const y1 = Math.min(y0 + 1, ny - 1);
       const fy = y - y0;
+      const r00 = nx * y0 + nxy * z0;
+      const r10 = nx * y1 + nxy * z0;
+      const r01 = nx * y0 + nxy * z1;
+      const r11 = nx * y1 + nxy * z1;
       for (let i = 0; i < mx; i++, p++) {
         const x = ix[i];
         if (mode === 'nearest') {
           out[p] = src[Math.round(x) + nx * Math.round(y) + nxy * Math.round(z)];
           continue;
         }
-        const x0 = Math.floor(x);
-        const x1 = Math.min(x0 + 1, nx - 1);
+        const x0 = x0s[i];
+        const x1 = x1s[i];
         const fx = x - x0;
-        const c00 = src[x0 + nx * y0 + nxy * z0] * (1 - fx) + src[x1 + nx * y0 + nxy * z0] * fx;
-        const c10 = src[x0 + nx * y1 + nxy * z0] * (1 - fx) + src[x1 + nx * y1 + nxy * z0] * fx;
-        const c01 = src[x0 + nx * y0 + nxy * z1] * (1 - fx) + src[x1 + nx * y0 + nxy * z1] * fx;
-        const c11 = src[x0 + nx * y1 + nxy * z1] * (1 - fx) + src[x1 + nx * y1 + nxy * z1] * fx;
-        const val = (c00 * (1 - fy) + c10 * fy) * (1 - fz) + (c01 * (1 - fy) + c11 * fy) * fz;
+        const c00 = src[r00 + x0] * (1 - fx) + src[r00 + x1] * fx;
+        const c10 = src[r10 + x0] * (1 - fx) + src[r10 + x1] * fx;
+        // on a slice (fz = 0) the next one weighs nothing
+        let val = (c00 * (1 - fy) + c10 * fy) * (1 - fz);
+        if (fz !== 0) {
+          const c01 = src[r01 + x0] * (1 - fx) + src[r01 + x1] * fx;
+          const c11 = src[r11 + x0] * (1 - fx) + src[r11 + x1] * fx;
+          val += (c01 * (1 - fy) + c11 * fy) * fz;
+        }
         out[p] = isInt ? Math.round(val) : val;
       }
     }

@@ -72,7 +72,10 @@ export function segmentLungs(
   const f = o.workingSpacingMm > 0 ? Math.max(1, Math.floor(o.workingSpacingMm / volume.spacing[0] + 0.25)) : 1;
   const clamped = clampHu(volume);
   const grid = gridWithSpacing(volume, [volume.spacing[0] * f, volume.spacing[1] * f, volume.spacing[2]]);
-  const work = f === 1 ? clamped : resampleToGrid(clamped, grid, 'linear', Float32Array);
+  const work =
+    f === 1
+      ? withData(clamped, Float32Array.from(clamped.data))
+      : resampleToGrid(clamped, grid, 'linear', Float32Array);
   const hu = work.data as Float32Array;
   const dims = work.dims;
   const spacing = work.spacing;
@@ -113,10 +116,14 @@ const MIN_THICKNESS_MM = 6;
 /** Mean in-plane distance of lung voxels from the body surface is at least this (chest wall and more). */
 const MIN_BODY_DEPTH_MM = 12;
 
-function clampHu(v: Volume<Int16Array | Float32Array>): Volume<Float32Array> {
-  const out = new Float32Array(v.data.length);
-  // out-of-field padding (-2000, -3024) becomes air
-  for (let p = 0; p < out.length; p++) out[p] = Math.max(-1024, Math.min(3071, v.data[p]));
+/** HU limited to -1024..3071 (out-of-field padding such as -2000 or -3024 becomes air), kept as Int16 when it was. */
+function clampHu(v: Volume<Int16Array | Float32Array>): Volume<Int16Array | Float32Array> {
+  const src = v.data;
+  const out = src instanceof Int16Array ? new Int16Array(src.length) : new Float32Array(src.length);
+  for (let p = 0; p < out.length; p++) {
+    const x = src[p];
+    out[p] = x < -1024 ? -1024 : x > 3071 ? 3071 : x;
+  }
   return withData(v, out);
 }
 
