@@ -10,9 +10,12 @@ import {
   calibrateWindowed,
   crossValidate,
   crossValidateTrained,
+  parseContextModel,
   parsePixelModel,
+  sliceFeatures,
+  trainContextOnFeatures,
   trainPixelModel,
-  type PixelModel,
+  type SliceModel,
   decodeGray,
   decodeLabels,
   encodeGrayPng,
@@ -78,18 +81,20 @@ function checkMethod(name: string): string {
   return name;
 }
 
-/** The shipped model of the mlp method (trained on the 50 labelled slices, docs/lesions.md). */
-export const DEFAULT_MODEL_PATH = fileURLToPath(
-  new URL('../../../libs/analysis/models/slice-mlp.json', import.meta.url),
-);
+/** The shipped models of the supervised methods (trained on the 50 labelled slices, docs/lesions.md). */
+const MODEL_FILES: Record<string, string> = { mlp: 'slice-mlp.json', context: 'slice-context.json' };
+export const modelPath = (method: string) =>
+  fileURLToPath(new URL(`../../../libs/analysis/models/${MODEL_FILES[method]}`, import.meta.url));
 
-function loadModel(method: string, path = DEFAULT_MODEL_PATH): PixelModel | undefined {
-  if (method !== 'mlp') return undefined;
+function loadModel(method: string, path?: string): SliceModel | undefined {
+  if (!MODEL_FILES[method]) return undefined;
+  const file = path ?? modelPath(method);
   try {
-    return parsePixelModel(readBytes(path));
+    const bytes = readBytes(file);
+    return method === 'mlp' ? parsePixelModel(bytes) : parseContextModel(bytes);
   } catch (err) {
     if (err instanceof CliError) throw err;
-    throw new CliError(`${path}: ${(err as Error).message}`);
+    throw new CliError(`${file}: ${(err as Error).message}`);
   }
 }
 
@@ -165,7 +170,7 @@ export function registerSlices(program: Command): void {
     .argument('<image>', 'slice: .dcm, .png or .jpg')
     .requiredOption('--out <png>', 'label PNG: 0 background, 1 GGO, 2 consolidation')
     .option('--method <name>', `lesion method: ${METHOD_LIST}`, DEFAULT_SLICE_METHOD)
-    .option('--model <json>', 'model file of the mlp method (default: the shipped one)')
+    .option('--model <json>', 'model file of the mlp or context method (default: the shipped one)')
     .option('--lung-out <png>', 'lung PNG: 0 background, 1 right lung, 2 left lung (radiological convention)')
     .action(async (image: string, o: { out: string; method: string; model?: string; lungOut?: string }) => {
       const method = checkMethod(o.method);
@@ -195,8 +200,8 @@ export function registerSlices(program: Command): void {
       'label PNGs: grey 0/1/2, grey 0/128/255, or palette red GGO / green consolidation',
     )
     .option('--method <name>', `lesion method: ${METHOD_LIST}`, DEFAULT_SLICE_METHOD)
-    .option('--model <json>', 'model file of the mlp method (default: the shipped one; ignored with --cv)')
-    .option('--cv <k>', 'k-fold cross-validation (band choice, or training of mlp); reports held-out Dice')
+    .option('--model <json>', 'model file of the mlp or context method (default: the shipped one; ignored with --cv)')
+    .option('--cv <k>', 'k-fold cross-validation (band choice, or training of mlp/context); reports held-out Dice')
     .option('--seed <n>', 'fold shuffle seed for --cv', '1')
     .option('--json', 'print JSON')
     .action(
@@ -218,7 +223,10 @@ export function registerSlices(program: Command): void {
           if (!Number.isInteger(k) || k < 2 || k > slices.length)
             throw new CliError(`--cv must be 2..${slices.length}`, 2);
           const seed = Number(o.seed) || 1;
-          const cv = method === 'mlp' ? crossValidateTrained(slices, k, seed) : crossValidate(method, slices, k, seed);
+          const cv =
+            method === 'mlp' || method === 'context'
+              ? crossValidateTrained(slices, k, seed, {}, method)
+              : crossValidate(method, slices, k, seed);
           result = {
             method,
             protocol: `${k}-fold CV, seed ${cv.seed}`,
@@ -247,18 +255,25 @@ export function registerSlices(program: Command): void {
 
   program
     .command('train-slices')
-    .description('Trains the mlp slice model on labelled slices (seeded, deterministic) and writes it as JSON')
+    .description('Trains a supervised slice model on labelled slices (seeded, deterministic) and writes it as JSON')
     .requiredOption('--images <dir>', 'slices (.dcm, .png, .jpg)')
     .requiredOption('--labels <dir>', 'label PNGs (as for eval-slices)')
     .requiredOption('--out <json>', 'model file to write')
-    .action(async (o: { images: string; labels: string; out: string }) => {
+    .option('--method <name>', 'mlp or context', 'mlp')
+    .action(async (o: { images: string; labels: string; out: string; method: string }) => {
+      if (!MODEL_FILES[o.method]) throw new CliError(`--method must be mlp or context, not '${o.method}'`, 2);
       const slices = await loadLabelled(o.images, o.labels);
-      const model = trainPixelModel(slices);
+      const model =
+        o.method === 'mlp'
+          ? trainPixelModel(slices)
+          : trainContextOnFeatures(
+              slices.map((s) => ({ ...s, features: sliceFeatures(s.hu, s.lungs, s.width, s.height, s.spacingMm) })),
+            );
       try {
         writeFileSync(o.out, JSON.stringify(model) + '\n');
       } catch (err) {
         throw new CliError(`cannot write ${o.out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
-      process.stdout.write(`mlp model from ${slices.length} slices written to ${o.out}\n`);
+      process.stdout.write(`${o.method} model from ${slices.length} slices written to ${o.out}\n`);
     });
 }

@@ -3,8 +3,6 @@ import { describe, expect, it } from '@jest/globals';
 import {
   applyCalibration,
   calibrateWindowed,
-  decodeGray,
-  decodeLabels,
   meanDice,
   parsePixelModel,
   segmentWindowedSlice,
@@ -14,16 +12,9 @@ import {
   trainOnFeatures,
   ASSUMED_FIELD_MM,
 } from '../src/index.js';
-import { dataPath } from '../../../test/support/data.js';
+import { labelled } from './training-slices.js';
 
-const TRAIN = ['infnet-covid-semiseg', 'TrainingSet', 'MultiClassInfection-Train'];
 const MODEL = new URL('../models/slice-mlp.json', import.meta.url);
-
-function labelled(id: string) {
-  const img = decodeGray(readFileSync(dataPath(...TRAIN, 'Imgs', `${id}.jpg`)));
-  const truth = decodeLabels(readFileSync(dataPath(...TRAIN, 'GT', `${id}.png`))).pixels;
-  return { img, truth };
-}
 
 describe('mlp slice method', () => {
   const model = parsePixelModel(readFileSync(MODEL));

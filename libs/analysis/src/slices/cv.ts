@@ -1,10 +1,14 @@
-import { IDENTITY_DIRECTION, seededRandom, type Vec3, type Volume } from '@mic/imaging';
+import { IDENTITY_DIRECTION, type Vec3, type Volume } from '@mic/imaging';
 import { classifyBands, smoothForBands } from '../lesions/hu.js';
 import { clusterLung, paintClusters } from '../lesions/kmeans.js';
 import type { LesionOptions } from '../lesions/types.js';
 import { meanDice, sliceDice, type SliceDice } from './dice.js';
+import { assignFolds } from './folds.js';
 import { sliceFeatures } from './features.js';
-import { labelFromFeatures, trainOnFeatures, type PixelTrainOptions } from './pixel.js';
+import { labelWithContext, trainContextOnFeatures, type ContextTrainOptions } from './context.js';
+import { labelFromFeatures, trainOnFeatures } from './pixel.js';
+
+export { assignFolds };
 
 /** A labelled slice already in (pseudo-)HU with its lung field. */
 export interface LabelledSlice {
@@ -64,45 +68,38 @@ export interface CvResult {
   chosen: LesionOptions[];
 }
 
-/** Fold of each of `n` slices: shuffled with a fixed seed, then dealt round-robin into k folds. */
-export function assignFolds(n: number, k: number, seed: number): Int32Array {
-  if (n < k) throw new RangeError(`cross-validation needs at least ${k} slices, got ${n}`);
-  const order = Array.from({ length: n }, (_, i) => i);
-  const rand = seededRandom(seed);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  const fold = new Int32Array(n);
-  order.forEach((s, pos) => (fold[s] = pos % k));
-  return fold;
-}
-
 /**
  * k-fold cross-validation of a trained method (same folds as the band CV): the model is trained on the other
- * folds and scored on the held-out one.
+ * folds and scored on the held-out one. `context` trains its inner folds inside the training part only.
  */
 export function crossValidateTrained(
   slices: LabelledSlice[],
   k = 5,
   seed = 1,
-  train: PixelTrainOptions = {},
+  train: ContextTrainOptions = {},
+  method: 'mlp' | 'context' = 'mlp',
 ): Omit<CvResult, 'chosen'> {
   const fold = assignFolds(slices.length, k, seed);
   const items = slices.map((s) => ({
     features: sliceFeatures(s.hu, s.lungs, s.width, s.height, s.spacingMm),
     truth: s.truth,
+    width: s.width,
+    height: s.height,
+    spacingMm: s.spacingMm,
   }));
   const perSlice: CvResult['perSlice'] = [];
   for (let f = 0; f < k; f++) {
-    const model = trainOnFeatures(
-      items.filter((_, i) => fold[i] !== f),
-      train,
-    );
+    const part = items.filter((_, i) => fold[i] !== f);
+    let label: (i: number) => Uint8Array;
+    if (method === 'context') {
+      const model = trainContextOnFeatures(part, train);
+      label = (i) => labelWithContext(items[i].features, items[i].width, items[i].height, items[i].spacingMm, model);
+    } else {
+      const model = trainOnFeatures(part, train);
+      label = (i) => labelFromFeatures(items[i].features, items[i].width, items[i].height, items[i].spacingMm, model);
+    }
     slices.forEach((s, i) => {
-      if (fold[i] !== f) return;
-      const pred = labelFromFeatures(items[i].features, s.width, s.height, s.spacingMm, model);
-      perSlice.push({ name: s.name, fold: f, ...sliceDice(pred, s.truth) });
+      if (fold[i] === f) perSlice.push({ name: s.name, fold: f, ...sliceDice(label(i), s.truth) });
     });
   }
   return { folds: k, seed, perSlice, mean: meanDice(perSlice) };

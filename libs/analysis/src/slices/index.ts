@@ -7,3 +7,4 @@ export * from './cv.js';
 export * from './features.js';
 export * from './mlp.js';
 export * from './pixel.js';
+export * from './context.js';

@@ -53,22 +53,35 @@ export class ModelFormatError extends Error {
 
 /** Parses and checks a model file; a wrong or truncated file gives a one-line error. */
 export function parsePixelModel(bytes: Uint8Array | string): PixelModel {
-  let m: PixelModel;
+  return checkPixelModel(parseJson(bytes));
+}
+
+export function parseJson<T>(bytes: Uint8Array | string): T {
   try {
-    m = JSON.parse(typeof bytes === 'string' ? bytes : new TextDecoder().decode(bytes)) as PixelModel;
+    return JSON.parse(typeof bytes === 'string' ? bytes : new TextDecoder().decode(bytes)) as T;
   } catch (err) {
     throw new ModelFormatError(`model is not JSON: ${(err as Error).message}`);
   }
+}
+
+/** Checks format, post-processing constants and layer sizes (`inputs` columns in, 3 classes out). */
+export function checkPixelModel(m: PixelModel, inputs: number = FEATURE_COUNT): PixelModel {
   if (m?.format !== 'mic-slice-mlp' || m.version !== 1) throw new ModelFormatError('not a mic-slice-mlp v1 model');
   for (const k of ['smoothMm', 'minLesionMm2', 'minConsolidationMm2'] as const)
     if (typeof m[k] !== 'number' || !(m[k] >= 0)) throw new ModelFormatError(`model ${k} missing or negative`);
   if (JSON.stringify(m.features) !== JSON.stringify(FEATURE_NAMES))
     throw new ModelFormatError('model features differ from this version of the feature extractor');
   const L = m.mlp?.layers;
-  if (!Array.isArray(L) || !L.length || m.mlp.inputs !== FEATURE_COUNT || L[L.length - 1].out !== 3)
+  if (!Array.isArray(L) || !L.length || m.mlp.inputs !== inputs || L[L.length - 1].out !== 3)
     throw new ModelFormatError('model layers do not match 3 classes over the features');
-  for (const l of L)
-    if (l.w?.length !== l.in * l.out || l.b?.length !== l.out) throw new ModelFormatError('model layer sizes broken');
+  let prev = inputs;
+  for (const l of L) {
+    if (l.in !== prev || l.w?.length !== l.in * l.out || l.b?.length !== l.out)
+      throw new ModelFormatError('model layer sizes broken');
+    prev = l.out;
+  }
+  if (m.mlp.mean?.length !== inputs || m.mlp.std?.length !== inputs)
+    throw new ModelFormatError('model standardisation broken');
   return m;
 }
 
@@ -90,7 +103,7 @@ export function labelFromFeatures(
   width: number,
   height: number,
   spacingMm: number,
-  model: PixelModel,
+  model: Pick<PixelModel, 'mlp' | 'smoothMm' | 'minLesionMm2' | 'minConsolidationMm2'>,
 ): Uint8Array {
   const n = width * height;
   const pr = mlpPredict(model.mlp, f.x);
@@ -146,6 +159,8 @@ export function trainOnFeatures(
   const rand = seededRandom(opt.seed + 6);
   const xs: number[] = [];
   const ys: number[] = [];
+  const F = items.find((it) => it.features.roi.length)?.features;
+  const width = F ? F.x.length / F.roi.length : FEATURE_COUNT;
   for (const { features: f, truth } of items) {
     if (!f.roi.length) continue;
     const byClass: number[][] = [[], [], []];
@@ -156,12 +171,12 @@ export function trainOnFeatures(
       for (let t = 0; t < Math.min(opt.perClass, byClass[c].length); t++)
         idx.push(byClass[c][Math.floor(rand() * byClass[c].length)]);
     for (const j of idx) {
-      for (let k = 0; k < FEATURE_COUNT; k++) xs.push(f.x[j * FEATURE_COUNT + k]);
+      for (let k = 0; k < width; k++) xs.push(f.x[j * width + k]);
       ys.push(Math.min(2, truth[f.roi[j]]));
     }
   }
   if (!ys.length) throw new RangeError('no training pixels: the slices have no lung field');
-  const mlp = mlpTrain(Float32Array.from(xs), Uint8Array.from(ys), FEATURE_COUNT, 3, opt);
+  const mlp = mlpTrain(Float32Array.from(xs), Uint8Array.from(ys), width, 3, opt);
   return {
     format: 'mic-slice-mlp',
     version: 1,
@@ -175,8 +190,16 @@ export function trainOnFeatures(
 
 /** The model as a `LesionMethod` (2D: every slice of the volume on its own, in-plane spacing from the grid). */
 export function pixelMethod(model: PixelModel): LesionMethod {
+  return partitionSlices('mlp', (hu, lungs, w, h, sp) => segmentPixels(hu, lungs, w, h, sp, model));
+}
+
+/** A per-slice labeller as a `LesionMethod`; on true HU (`lungMarginMm` set) lesions stay near the lung field. */
+export function partitionSlices(
+  name: string,
+  label: (hu: Float32Array, lungs: Uint8Array, width: number, height: number, spacingMm: number) => Uint8Array,
+): LesionMethod {
   return {
-    name: 'mlp',
+    name,
     version: '1',
     partition(hu, lungLabels, opts) {
       const [nx, ny, nz] = hu.dims;
@@ -184,8 +207,7 @@ export function pixelMethod(model: PixelModel): LesionMethod {
       for (let k = 0; k < nz; k++) {
         const off = k * nx * ny;
         const slice = Float32Array.from(hu.data.subarray(off, off + nx * ny));
-        const lab = segmentPixels(slice, lungLabels.data.subarray(off, off + nx * ny), nx, ny, hu.spacing[0], model);
-        out.set(lab, off);
+        out.set(label(slice, lungLabels.data.subarray(off, off + nx * ny), nx, ny, hu.spacing[0]), off);
       }
       // True-HU input has a reliable air-threshold lung field; the hull region would let hilum and mediastinum in.
       const margin = opts?.lungMarginMm;

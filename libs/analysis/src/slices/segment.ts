@@ -5,13 +5,17 @@ import type { LesionMethod, LesionOptions } from '../lesions/types.js';
 import { applyCalibration, calibrateWindowed } from './calibrate.js';
 import type { GrayImage } from './codec.js';
 import { sliceLungMask, type SliceLungOptions } from './lungmask.js';
+import { contextMethod, type ContextModel } from './context.js';
 import { pixelMethod, type PixelModel } from './pixel.js';
 
 /** Unsupervised methods, usable without a model. */
 export const LESION_METHODS: Record<string, LesionMethod> = { hu: huBandMethod, kmeans: kmeansMethod };
 
-/** Every slice method: the supervised pixel classifier needs a model (`SliceOptions.model`). */
-export const SLICE_METHODS = ['mlp', 'hu', 'kmeans'] as const;
+/** Every slice method: the supervised ones need a model (`SliceOptions.model`). */
+export const SLICE_METHODS = ['context', 'mlp', 'hu', 'kmeans'] as const;
+
+/** A supervised method's model: the pixel classifier (`mlp`) or the two-stage auto-context one (`context`). */
+export type SliceModel = PixelModel | ContextModel;
 
 /** Windowed slices carry no spacing; they are crops of the thorax, about this wide in millimetres. */
 export const ASSUMED_FIELD_MM = 320;
@@ -27,14 +31,15 @@ export interface SliceOptions {
   method?: string;
   lung?: SliceLungOptions;
   lesion?: LesionOptions;
-  /** Model of the `mlp` method. */
-  model?: PixelModel;
+  /** Model of the `mlp` or `context` method. */
+  model?: SliceModel;
 }
 
-export function lesionMethod(name: string, model?: PixelModel): LesionMethod {
-  if (name === 'mlp') {
-    if (!model) throw new RangeError("lesion method 'mlp' needs a model");
-    return pixelMethod(model);
+export function lesionMethod(name: string, model?: SliceModel): LesionMethod {
+  if (name === 'mlp' || name === 'context') {
+    const format = name === 'mlp' ? 'mic-slice-mlp' : 'mic-slice-context';
+    if (model?.format !== format) throw new RangeError(`lesion method '${name}' needs a model (${format})`);
+    return model.format === 'mic-slice-mlp' ? pixelMethod(model) : contextMethod(model);
   }
   const m = LESION_METHODS[name];
   if (!m) throw new RangeError(`unknown lesion method '${name}' (expected ${SLICE_METHODS.join(', ')})`);

@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# The context slice model: CV and shipped model (training/slice-model.sh).
+exec bash "$(dirname "$0")/slice-model.sh" context "$@"
