@@ -6,11 +6,22 @@ import {
   type AnalysisResult,
   type LesionMethod,
 } from '@mic/analysis';
-import { assembleSeries, sourceSeriesFromHeaders, writeNifti, type SeriesVolume, type SourceSeries } from '@mic/dicom';
+import {
+  assembleSeries,
+  sourceSeriesFromHeaders,
+  writeNifti,
+  type AssembleOptions,
+  type DicomFile,
+  type SeriesVolume,
+  type SourceSeries,
+} from '@mic/dicom';
 
 export { combinedLabels, derivedObjects, type DerivedUids } from '@mic/analysis';
 
 export const LESION_METHODS: Record<string, LesionMethod> = { hu: huBandMethod, kmeans: kmeansMethod };
+
+/** One instance of the job: its object key, bytes and, when already parsed, the parsed file. */
+export type SourceInput = { name: string; bytes: Uint8Array; file?: DicomFile };
 
 export class AnalysisInputError extends Error {
   readonly code = 'BAD_INPUT';
@@ -18,10 +29,11 @@ export class AnalysisInputError extends Error {
 
 /** Assembles the instances of one series and picks it (by UID, else the one with most slices). */
 export async function assembleOne(
-  inputs: { name: string; bytes: Uint8Array }[],
+  inputs: SourceInput[],
   seriesUid: string,
+  options: AssembleOptions = {},
 ): Promise<SeriesVolume> {
-  const { series, skipped } = await assembleSeries(inputs);
+  const { series, skipped } = await assembleSeries(inputs, options);
   if (series.length === 0)
     throw new AnalysisInputError(`no image series in the job's instances${skipped[0] ? `: ${skipped[0].reason}` : ''}`);
   const byUid = series.find((s) => s.seriesInstanceUid === seriesUid);
@@ -41,12 +53,17 @@ export interface SeriesAnalysis {
 
 /** Assembles and analyses one series; NIfTI label maps included. No I/O. */
 export async function analyseSeries(
-  inputs: { name: string; bytes: Uint8Array }[],
-  opts: { seriesUid: string; method: string; onStage?: (stage: string, i: number, n: number) => void },
+  inputs: SourceInput[],
+  opts: {
+    seriesUid: string;
+    method: string;
+    onStage?: (stage: string, i: number, n: number) => void;
+    decode?: AssembleOptions['decode'];
+  },
 ): Promise<SeriesAnalysis> {
   const method = LESION_METHODS[opts.method];
   if (!method) throw new AnalysisInputError(`unknown lesion method ${opts.method}`);
-  const series = await assembleOne(inputs, opts.seriesUid);
+  const series = await assembleOne(inputs, opts.seriesUid, { decode: opts.decode });
   const result = analyzeVolume(series.volume, { method, onStage: opts.onStage });
   return {
     series,

@@ -17,7 +17,7 @@ import { failureReason, timed, type Logger } from '@mic/telemetry';
 import { UnrecoverableError } from 'bullmq';
 import type { WorkerContext } from './context.js';
 import { derivedUids, type OriginalPatient } from './identity.js';
-import { runAnalysisThread, ThreadError, type ThreadResult } from './run-thread.js';
+import { runAnalysisThread, ThreadError, type Feed, type ThreadResult } from './run-thread.js';
 import { whileUnreachable } from './retry.js';
 import { writeBack } from './writeback.js';
 import { originalStudy } from './orthanc.js';
@@ -40,22 +40,23 @@ export function resultPrefix(job: AnalysisJob): string {
   return `results/${job.studyUid}/${job.seriesUid}/v${job.analysisVersion}-r${job.revision}`;
 }
 
-async function loadInstances(
-  ctx: WorkerContext,
-  job: AnalysisJob,
-  log: Logger,
-): Promise<{ name: string; bytes: Uint8Array }[]> {
-  return Promise.all(
-    job.objectKeys.map((key) =>
-      whileUnreachable(ctx, 'load', log, async () => {
-        const stream = await ctx.s3.getObject(job.bucket, key);
-        const chunks: Buffer[] = [];
-        for await (const c of stream) chunks.push(c as Buffer);
-        // A private copy per object: its buffer is handed over (transferred) to the analysis thread.
-        return { name: key, bytes: new Uint8Array(Buffer.concat(chunks)) };
-      }),
-    ),
-  );
+/** Loads the job's instances from the store, handing each to `send` as soon as it is read. */
+function loadInstances(ctx: WorkerContext, job: AnalysisJob, log: Logger): Feed {
+  return (send) =>
+    timed(ctx.metrics, 'load', () =>
+      Promise.all(
+        job.objectKeys.map(async (key, index) => {
+          const bytes = await whileUnreachable(ctx, 'load', log, async () => {
+            const stream = await ctx.s3.getObject(job.bucket, key);
+            const chunks: Buffer[] = [];
+            for await (const c of stream) chunks.push(c as Buffer);
+            // A private copy per object: its buffer is handed over (transferred) to the analysis thread.
+            return new Uint8Array(Buffer.concat(chunks));
+          });
+          send(index, key, bytes);
+        }),
+      ),
+    );
 }
 
 function originalsFor(ctx: WorkerContext, job: AnalysisJob, target: AnalysisTarget, log: Logger) {
@@ -118,11 +119,10 @@ export function analysisProcessor(ctx: WorkerContext): AnalysisProcessor {
     try {
       await startAnalysis(ctx.pool, target.id);
       log.info({ seriesId: job.seriesId, instances: job.objectKeys.length }, 'analysis started');
-      const inputs = await timed(ctx.metrics, 'load', () => loadInstances(ctx, job, log));
+      // Loading overlaps the thread's start and decoding: 'analyse' includes 'load'.
       const result = await timed(ctx.metrics, 'analyse', () =>
         runAnalysisThread(
           {
-            inputs,
             seriesUid: job.seriesUid,
             method: config.worker.lesionMethod,
             uids: derivedUids(job.studyUid, job.seriesUid, job.analysisVersion, job.revision),
@@ -134,6 +134,7 @@ export function analysisProcessor(ctx: WorkerContext): AnalysisProcessor {
             originals: originalsFor(ctx, job, target, log),
             onStage: (stage, i, n) => void progress({ stage, percent: Math.round((80 * i) / n) }).catch(() => {}),
           },
+          loadInstances(ctx, job, log),
         ),
       );
       const artifacts = await timed(ctx.metrics, 'store-results', () => storeOutputs(ctx, job, target.id, result, log));

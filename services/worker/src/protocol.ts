@@ -2,9 +2,8 @@ import type { AnalysisReport } from '@mic/analysis';
 import type { DerivedUids } from './analyse.js';
 import type { OriginalPatient, OriginalStudy } from './identity.js';
 
-/** What the analysis thread gets at start. */
+/** What the analysis thread gets at start; the instances follow as messages (InputMessage) while they load. */
 export interface ThreadInput {
-  inputs: { name: string; bytes: Uint8Array }[];
   seriesUid: string;
   method: string;
   /** UIDs of the de-identified SEG/SR kept in the object store. */
@@ -12,6 +11,10 @@ export interface ThreadInput {
   /** Also write SEG/SR with the original identifiers (for the write-back). */
   restore: boolean;
 }
+
+/** One loaded instance (its bytes transferred) at its place in the job's order, then the end of the instances. */
+export type InputMessage =
+  { type: 'input'; index: number; name: string; bytes: Uint8Array } | { type: 'inputs-end'; count: number };
 
 /** The original identifiers, sent to the thread once it asked for them. */
 export type RestoreReply =

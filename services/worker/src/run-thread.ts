@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { RestoreReply, ThreadInput, ThreadMessage } from './protocol.js';
+import type { InputMessage, RestoreReply, ThreadInput, ThreadMessage } from './protocol.js';
 
 export type ThreadResult = Extract<ThreadMessage, { type: 'done' }>;
 
@@ -27,11 +27,16 @@ export interface ThreadHooks {
   signal?: AbortSignal;
 }
 
-/** Runs one analysis in a fresh worker thread; its memory is returned to the system when it ends. */
-export function runAnalysisThread(input: ThreadInput, hooks: ThreadHooks): Promise<ThreadResult> {
+/** Hands each instance to the thread as soon as it is loaded (its buffer transferred, not copied). */
+export type Feed = (send: (index: number, name: string, bytes: Uint8Array) => void) => Promise<unknown>;
+
+/**
+ * Runs one analysis in a fresh worker thread; its memory is returned to the system when it ends. The thread starts
+ * before the instances are loaded and decodes each as it arrives; `feed` failing fails the analysis.
+ */
+export function runAnalysisThread(input: ThreadInput, hooks: ThreadHooks, feed: Feed): Promise<ThreadResult> {
   return new Promise((resolve, reject) => {
-    const transfer = input.inputs.map((i) => i.bytes.buffer as ArrayBuffer);
-    const worker = new Worker(new URL('./thread.js', import.meta.url), { workerData: input, transferList: transfer });
+    const worker = new Worker(new URL('./thread.js', import.meta.url), { workerData: input });
     let settled = false;
     const finish = (err: Error | undefined, value?: ThreadResult) => {
       if (settled) return;
@@ -62,6 +67,15 @@ export function runAnalysisThread(input: ThreadInput, hooks: ThreadHooks): Promi
       } else if (m.type === 'done') finish(undefined, m);
       else finish(new ThreadError(m.message, m.code, m.name));
     });
+    let count = 0;
+    feed((index, name, bytes) => {
+      if (settled) return;
+      count++;
+      worker.postMessage({ type: 'input', index, name, bytes } satisfies InputMessage, [bytes.buffer as ArrayBuffer]);
+    }).then(
+      () => !settled && worker.postMessage({ type: 'inputs-end', count } satisfies InputMessage),
+      (err: Error) => finish(err),
+    );
     worker.on('error', (err) => finish(new ThreadError(err.message, 'THREAD_CRASH')));
     worker.on('exit', (code) => finish(new ThreadError(`analysis thread exited with code ${code}`, 'THREAD_EXIT')));
   });

@@ -1,8 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { axialMosaic, coronalView } from '@mic/analysis';
-import { analyseSeries, derivedObjects } from './analyse.js';
+import { parseDicom, readHu, type DicomFile, type HuFrames } from '@mic/dicom';
+import { analyseSeries, derivedObjects, type SourceInput } from './analyse.js';
 import { referencedUids, restoreSource } from './identity.js';
-import type { RestoreReply, ThreadInput, ThreadMessage } from './protocol.js';
+import type { InputMessage, RestoreReply, ThreadInput, ThreadMessage } from './protocol.js';
 
 // Runs one analysis off the service's event loop, so health checks and queue lock renewals keep being answered.
 const port = parentPort!;
@@ -16,13 +17,49 @@ function askOriginals(uids: string[], patient: string): Promise<RestoreReply> {
   });
 }
 
+/**
+ * The job's instances as the service loads them, in the job's order. Each is parsed and decoded on arrival, while the
+ * rest still load; what does not parse is left to assembleSeries, which reports it.
+ */
+function receiveInputs(): Promise<{ inputs: SourceInput[]; decode: (f: DicomFile) => Promise<HuFrames> }> {
+  return new Promise((resolve) => {
+    const inputs: SourceInput[] = [];
+    const decoded = new Map<DicomFile, Promise<HuFrames>>();
+    const onMessage = (m: InputMessage) => {
+      if (m.type === 'inputs-end') {
+        port.off('message', onMessage);
+        const decode = (f: DicomFile) => {
+          const hu = decoded.get(f) ?? readHu(f);
+          decoded.delete(f);
+          return hu;
+        };
+        resolve({ inputs: inputs.filter(Boolean), decode });
+        return;
+      }
+      inputs[m.index] = { name: m.name, bytes: m.bytes };
+      try {
+        const file = parseDicom(m.bytes);
+        const hu = readHu(file);
+        hu.catch(() => undefined); // non-image objects: assembleSeries skips them and never asks
+        decoded.set(file, hu);
+        inputs[m.index].file = file;
+      } catch {
+        // not parsed: assembleSeries parses it again and reports why it is skipped
+      }
+    };
+    port.on('message', onMessage);
+  });
+}
+
 try {
-  const a = await analyseSeries(input.inputs, {
+  const received = await receiveInputs();
+  const a = await analyseSeries(received.inputs, {
     seriesUid: input.seriesUid,
     method: input.method,
     onStage: (stage, index, count) => send({ type: 'stage', stage, index, count }),
+    decode: received.decode,
   });
-  input.inputs.length = 0; // the source bytes are no longer needed: let them go before writing outputs
+  received.inputs.length = 0; // the source bytes are no longer needed: let them go before writing outputs
   const dims = a.result.lungs.dims;
   const deid = derivedObjects(a.source, a.labels, { report: a.result.report, dims }, input.uids);
   const report = a.result.report;

@@ -58,20 +58,20 @@ export interface AssembleOptions {
 }
 
 /**
- * Groups files by SeriesInstanceUID and stacks each series into a volume in LPS, slices sorted along the slice normal
+ * Groups files (`file`: already parsed from `bytes`) by SeriesInstanceUID and stacks each series into a volume in LPS, slices sorted along the slice normal
  * (ascending, so for axial head-first-supine slice 0 is the most inferior), slice spacing from the positions.
  */
 export async function assembleSeries(
-  inputs: { name: string; bytes: Uint8Array }[],
+  inputs: { name: string; bytes: Uint8Array; file?: DicomFile }[],
   options: AssembleOptions = {},
 ): Promise<AssembleResult> {
   const skipped: AssembleResult['skipped'] = [];
   const bySeries = new Map<string, { slices: Slice[]; warnings: string[] }>();
-  for (const { name, bytes } of inputs) {
+  for (const { name, bytes, file: parsed } of inputs) {
     let file: DicomFile;
     let info: ImageInfo | null;
     try {
-      file = parseDicom(bytes);
+      file = parsed ?? parseDicom(bytes);
       info = imageInfo(file);
     } catch (err) {
       skipped.push({ name, reason: err instanceof Error ? err.message : String(err) });
