@@ -29,19 +29,27 @@ export interface SliceLungOptions {
 const MIN_ASPECT = 0.15;
 
 /**
- * Convex hull of the body (the non-air components of at least a tenth of the largest: a crop of the thorax splits
- * the body where lungs reach the image edge) and its centre column (the image's for a crop, centred on the chest).
+ * Convex hull of the body (the non-air components of at least a tenth of the largest, so arms count) and its
+ * centre column. A crop of the thorax (windowed slices) cuts the body at the image edge, where lungs that reach the
+ * edge split it into parts: no whole body to test against (every pixel passes), and the crop is centred on the chest.
  */
 function bodyHull(tissue: Uint8Array, dims: Vec3): { hull: Uint8Array; midX: number } {
-  const width = dims[0];
+  const [width, height] = dims;
   const c = labelComponents(tissue, dims, 8);
   const ids = idsBySize(c);
-  if (!ids.length) return { hull: new Uint8Array(tissue.length).fill(1), midX: width / 2 };
+  const all = { hull: new Uint8Array(tissue.length).fill(1), midX: width / 2 };
+  if (!ids.length) return all;
+  const largest = Uint8Array.from(c.labels, (v) => (v === ids[0] ? 1 : 0));
+  const [x0, y0, , x1, y1] = boundingBox(largest, dims) ?? [0, 0, 0, width - 1, height - 1];
+  if (x0 === 0 || y0 === 0 || x1 === width - 1 || y1 === height - 1) return all;
   const big = new Set(ids.filter((id) => c.sizes[id] >= 0.1 * c.sizes[ids[0]]));
-  const body = Uint8Array.from(c.labels, (v) => (big.has(v) ? 1 : 0));
-  const [x0, y0, , x1, y1] = boundingBox(body, dims) ?? [0, 0, 0, width - 1, dims[1] - 1];
-  const crop = x0 === 0 || y0 === 0 || x1 === width - 1 || y1 === dims[1] - 1;
-  return { hull: convexHull2d(body, dims), midX: crop ? width / 2 : (x0 + x1 + 1) / 2 };
+  return {
+    hull: convexHull2d(
+      Uint8Array.from(c.labels, (v) => (big.has(v) ? 1 : 0)),
+      dims,
+    ),
+    midX: (x0 + x1 + 1) / 2,
+  };
 }
 
 /**
