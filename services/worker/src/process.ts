@@ -40,23 +40,27 @@ export function resultPrefix(job: AnalysisJob): string {
   return `results/${job.studyUid}/${job.seriesUid}/v${job.analysisVersion}-r${job.revision}`;
 }
 
+/** Objects read at a time: enough to hide the store's latency, few enough that they finish one after another. */
+const LOAD_CONCURRENCY = 16;
+
 /** Loads the job's instances from the store, handing each to `send` as soon as it is read. */
 function loadInstances(ctx: WorkerContext, job: AnalysisJob, log: Logger): Feed {
-  return (send) =>
-    timed(ctx.metrics, 'load', () =>
-      Promise.all(
-        job.objectKeys.map(async (key, index) => {
-          const bytes = await whileUnreachable(ctx, 'load', log, async () => {
-            const stream = await ctx.s3.getObject(job.bucket, key);
-            const chunks: Buffer[] = [];
-            for await (const c of stream) chunks.push(c as Buffer);
-            // A private copy per object: its buffer is handed over (transferred) to the analysis thread.
-            return new Uint8Array(Buffer.concat(chunks));
-          });
-          send(index, key, bytes);
-        }),
-      ),
-    );
+  const load = (key: string) =>
+    whileUnreachable(ctx, 'load', log, async () => {
+      const stream = await ctx.s3.getObject(job.bucket, key);
+      const chunks: Buffer[] = [];
+      for await (const c of stream) chunks.push(c as Buffer);
+      // A private copy per object: its buffer is handed over (transferred) to the analysis thread.
+      return new Uint8Array(Buffer.concat(chunks));
+    });
+  return (send) => {
+    let next = 0;
+    const lane = async () => {
+      for (let i = next++; i < job.objectKeys.length; i = next++)
+        send(i, job.objectKeys[i], await load(job.objectKeys[i]));
+    };
+    return timed(ctx.metrics, 'load', () => Promise.all(Array.from({ length: LOAD_CONCURRENCY }, lane)));
+  };
 }
 
 function originalsFor(ctx: WorkerContext, job: AnalysisJob, target: AnalysisTarget, log: Logger) {
