@@ -93,8 +93,10 @@ function keepBroad(
   for (let k = 0; k < nz; k++) {
     const m = lesion.subarray(k * nxy, (k + 1) * nxy);
     if (m.indexOf(1) < 0) continue;
+    // only the lesion voxels' answer is read
     const broad = dilate(erode(m, sliceDims, spacing, broadMm, { planar: true }), sliceDims, spacing, 2 * broadMm, {
       planar: true,
+      within: m,
     });
     let any = false;
     const off = k * nxy;

@@ -7,7 +7,8 @@ const FAR = 1 << 30;
  * with the same float32 rounding as thresholding the 2D squared distance map of `distanceSq`: `v <= bound`, or
  * `v < bound` when `strict`. Only rows within reach are looked at, only the mask's box (plus the reach) of each
  * slice is visited, and the test per row is an integer compare of the in-row distance against a precomputed limit.
- * Returns the eroded mask (mask pixels with no target near) or the dilated one (pixels with a mask pixel near).
+ * Returns the eroded mask (mask pixels with no target near) or the dilated one (pixels with a mask pixel near),
+ * computed only where `within` is set when it is given (0 elsewhere).
  */
 export function planarBall(
   mask: Uint8Array,
@@ -16,6 +17,7 @@ export function planarBall(
   bound: number,
   erode: boolean,
   strict = false,
+  within?: Uint8Array,
 ): Uint8Array {
   const [nx, ny, nz] = dims;
   const nxy = nx * ny;
@@ -78,6 +80,7 @@ export function planarBall(
       const hi = Math.min(b1, j + rj);
       for (let i = a0; i <= a1; i++) {
         const p = j * nx + i;
+        if (within && !within[off + p]) continue;
         const m = mask[off + p] ? 1 : 0;
         if (erode ? !m : m) {
           out[off + p] = m;

@@ -11,6 +11,13 @@ import type { Vec3 } from './volume.js';
 export interface MorphOptions {
   shape?: 'ball' | 'box';
   planar?: boolean;
+  /** The result is needed only here: other voxels come out 0 (and are not computed for a planar ball). */
+  within?: Uint8Array;
+}
+
+function restrict(out: Uint8Array, within?: Uint8Array): Uint8Array {
+  if (within) for (let p = 0; p < out.length; p++) out[p] &= within[p] ? 1 : 0;
+  return out;
 }
 
 function axesOf(o: MorphOptions): number[] {
@@ -24,33 +31,37 @@ export function dilate(
   radiusMm: number,
   o: MorphOptions = {},
 ): Uint8Array {
-  if ((o.shape ?? 'ball') === 'box') return boxFilter(mask, dims, spacing, radiusMm, axesOf(o), false);
-  if (o.planar || dims[2] === 1) return planarBall(mask, dims, spacing, radiusMm * radiusMm + 1e-6, false);
+  if ((o.shape ?? 'ball') === 'box')
+    return restrict(boxFilter(mask, dims, spacing, radiusMm, axesOf(o), false), o.within);
+  if (o.planar || dims[2] === 1)
+    return planarBall(mask, dims, spacing, radiusMm * radiusMm + 1e-6, false, false, o.within);
   const d = distanceSq(mask, dims, spacing, axesOf(o));
   const r2 = radiusMm * radiusMm + 1e-6;
   const out = new Uint8Array(mask.length);
   for (let p = 0; p < out.length; p++) out[p] = d[p] <= r2 ? 1 : 0;
-  return out;
+  return restrict(out, o.within);
 }
 
 export function erode(mask: Uint8Array, dims: Vec3, spacing: Vec3, radiusMm: number, o: MorphOptions = {}): Uint8Array {
-  if ((o.shape ?? 'ball') === 'box') return boxFilter(mask, dims, spacing, radiusMm, axesOf(o), true);
-  if (o.planar || dims[2] === 1) return planarBall(mask, dims, spacing, radiusMm * radiusMm + 1e-6, true);
+  if ((o.shape ?? 'ball') === 'box')
+    return restrict(boxFilter(mask, dims, spacing, radiusMm, axesOf(o), true), o.within);
+  if (o.planar || dims[2] === 1)
+    return planarBall(mask, dims, spacing, radiusMm * radiusMm + 1e-6, true, false, o.within);
   const bg = new Uint8Array(mask.length);
   for (let p = 0; p < bg.length; p++) bg[p] = mask[p] ? 0 : 1;
   const d = distanceSq(bg, dims, spacing, axesOf(o));
   const r2 = radiusMm * radiusMm + 1e-6;
   const out = new Uint8Array(mask.length);
   for (let p = 0; p < out.length; p++) out[p] = mask[p] && d[p] > r2 ? 1 : 0;
-  return out;
+  return restrict(out, o.within);
 }
 
 export function open(mask: Uint8Array, dims: Vec3, spacing: Vec3, radiusMm: number, o: MorphOptions = {}): Uint8Array {
-  return dilate(erode(mask, dims, spacing, radiusMm, o), dims, spacing, radiusMm, o);
+  return dilate(erode(mask, dims, spacing, radiusMm, { ...o, within: undefined }), dims, spacing, radiusMm, o);
 }
 
 export function close(mask: Uint8Array, dims: Vec3, spacing: Vec3, radiusMm: number, o: MorphOptions = {}): Uint8Array {
-  return erode(dilate(mask, dims, spacing, radiusMm, o), dims, spacing, radiusMm, o);
+  return erode(dilate(mask, dims, spacing, radiusMm, { ...o, within: undefined }), dims, spacing, radiusMm, o);
 }
 
 /** Separable box min/max: a voxel is set when all (erode) or any (dilate) voxels of its box window are set. */

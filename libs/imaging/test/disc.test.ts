@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { dilate, distanceSq, erode, type Vec3 } from '@mic/imaging';
+import { dilate, distanceSq, erode, open, type Vec3 } from '@mic/imaging';
 
 /** Random blobs: a seeded noise mask, so edges, holes and single pixels all occur. */
 function blobs(dims: Vec3, seed: number, density: number): Uint8Array {
@@ -41,5 +41,20 @@ describe('planar disc morphology', () => {
           expect(Array.from(got)).toEqual(Array.from(reference(m, dims, sp, r, e)));
         }
       }
+  });
+
+  it('computes only within a given mask, and an opening within its own mask is the opening', () => {
+    const dims: Vec3 = [40, 33, 3];
+    const sp: Vec3 = [0.703125, 0.703125, 1.25];
+    const m = blobs(dims, 21, 0.3);
+    const within = blobs(dims, 77, 0.2);
+    for (const op of [erode, dilate]) {
+      const all = op(m, dims, sp, 2.5, { planar: true });
+      const got = op(m, dims, sp, 2.5, { planar: true, within });
+      expect(Array.from(got)).toEqual(Array.from(all, (v, p) => v & within[p]));
+    }
+    const plain = open(m, dims, sp, 1.5, { planar: true });
+    expect(Array.from(open(m, dims, sp, 1.5, { planar: true, within: m }))).toEqual(Array.from(plain));
+    expect(plain.some((v) => v)).toBe(true);
   });
 });

@@ -12,7 +12,9 @@ export function suppressVessels(
   radiusMm: number,
   minAreaMm2: number,
 ): Uint8Array {
-  const opened = radiusMm > 0 ? open(mask, dims, spacing, radiusMm, { planar: true }) : Uint8Array.from(mask);
+  // an opening lies inside the mask: nothing outside it needs computing
+  const opened =
+    radiusMm > 0 ? open(mask, dims, spacing, radiusMm, { planar: true, within: mask }) : Uint8Array.from(mask);
   const c = labelComponents(opened, dims, 8);
   const minVox = minAreaMm2 / (spacing[0] * spacing[1]);
   const out = new Uint8Array(mask.length);
