@@ -1,6 +1,7 @@
 import {
   boundingBox,
   boxDims,
+  countNonZero,
   cropData,
   dilate,
   distanceSqToBackground,
@@ -60,12 +61,6 @@ function cropBox(lesions: Uint8Array, lungs: Uint8Array, dims: Vec3): Box | null
   const xy = boundingBox(lungs, dims);
   if (!z || !xy) return null;
   return growBox([xy[0], xy[1], z[2], xy[3], xy[4], z[5]], [2, 2, 0], dims);
-}
-
-function countNonZero(a: Uint8Array): number {
-  let n = 0;
-  for (let p = 0; p < a.length; p++) if (a[p]) n++;
-  return n;
 }
 
 /**

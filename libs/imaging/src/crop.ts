@@ -3,13 +3,26 @@ import type { Vec3, VoxelArray } from './volume.js';
 /** Inclusive voxel box [i0, j0, k0, i1, j1, k1]. */
 export type Box = [number, number, number, number, number, number];
 
+/** A 32-bit view of a byte mask whose rows of `nx` bytes start on word boundaries (zero rows skip 4 bytes a step). */
+function wordsOf(mask: ArrayLike<number>, nx: number): Uint32Array | null {
+  if (!(mask instanceof Uint8Array) || mask.byteOffset % 4 !== 0 || nx % 4 !== 0) return null;
+  return new Uint32Array(mask.buffer, mask.byteOffset, mask.length >> 2);
+}
+
 /** Bounding box of the non-zero voxels, or null when there are none. */
 export function boundingBox(mask: ArrayLike<number>, dims: Vec3): Box | null {
   const [nx, ny, nz] = dims;
   const b: Box = [nx, ny, nz, -1, -1, -1];
+  const words = wordsOf(mask, nx);
   for (let k = 0; k < nz; k++)
     for (let j = 0; j < ny; j++) {
       const row = (k * ny + j) * nx;
+      if (words) {
+        let t = row >> 2;
+        const end = (row + nx) >> 2;
+        while (t < end && words[t] === 0) t++;
+        if (t === end) continue;
+      }
       let lo = 0;
       while (lo < nx && !mask[row + lo]) lo++;
       if (lo === nx) continue;
@@ -23,6 +36,19 @@ export function boundingBox(mask: ArrayLike<number>, dims: Vec3): Box | null {
       b[5] = k;
     }
   return b[5] < 0 ? null : b;
+}
+
+/** Number of non-zero voxels. */
+export function countNonZero(mask: Uint8Array): number {
+  const words = wordsOf(mask, 4);
+  let n = 0;
+  if (!words) {
+    for (let p = 0; p < mask.length; p++) if (mask[p]) n++;
+    return n;
+  }
+  for (let t = 0; t < words.length; t++) if (words[t] !== 0) for (let p = 4 * t; p < 4 * t + 4; p++) if (mask[p]) n++;
+  for (let p = 4 * words.length; p < mask.length; p++) if (mask[p]) n++;
+  return n;
 }
 
 /** The box grown by `margin` voxels along each axis, clipped to the volume. */

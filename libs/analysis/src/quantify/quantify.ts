@@ -1,4 +1,4 @@
-import type { Volume } from '@mic/imaging';
+import { boundingBox, type Volume } from '@mic/imaging';
 import { LESION_CONSOLIDATION, LESION_GGO, type HuVolume } from '../lesions/types.js';
 
 /** Share of lung above this HU: the "percentage of high opacity" of Chaganti et al. 2020. */
@@ -81,36 +81,45 @@ export function quantify(hu: HuVolume, lungs: Volume<Uint8Array>, lesions: Volum
   const nxy = nx * ny;
   const voxelMl = (hu.spacing[0] * hu.spacing[1] * hu.spacing[2]) / 1000;
   const kUp = hu.direction[8] >= 0;
+  // only the lungs' box holds anything to count
+  const b = boundingBox(lungs.data, lungs.dims) ?? [0, 0, 0, -1, -1, -1];
+  const rows = (k: number, f: (from: number, to: number) => void) => {
+    for (let j = b[1]; j <= b[4]; j++) f(k * nxy + j * nx + b[0], k * nxy + j * nx + b[3] + 1);
+  };
   // slice range of each lung
   const k0 = [nz, nz, nz];
   const k1 = [-1, -1, -1];
-  for (let k = 0; k < nz; k++)
-    for (let p = k * nxy; p < (k + 1) * nxy; p++) {
-      const l = lungs.data[p];
-      if (!l) continue;
-      if (k < k0[l]) k0[l] = k;
-      if (k > k1[l]) k1[l] = k;
-    }
+  for (let k = b[2]; k <= b[5]; k++)
+    rows(k, (from, to) => {
+      for (let p = from; p < to; p++) {
+        const l = lungs.data[p];
+        if (!l) continue;
+        if (k < k0[l]) k0[l] = k;
+        if (k > k1[l]) k1[l] = k;
+      }
+    });
   // counts per region: 0-2 lung side (by label), 3-8 zones; columns n, ggo, cons, high, sumHu
   const sums = new Float64Array(9 * 5);
-  for (let k = 0; k < nz; k++) {
+  for (let k = b[2]; k <= b[5]; k++) {
     const third = [0, 0, 0];
     for (const l of [1, 2]) {
       // third 0 = upper
       const rel = (k - k0[l] + 0.5) / (k1[l] - k0[l] + 1);
       third[l] = Math.min(2, Math.floor(3 * (kUp ? 1 - rel : rel)));
     }
-    for (let p = k * nxy; p < (k + 1) * nxy; p++) {
-      const l = lungs.data[p];
-      if (l !== 1 && l !== 2) continue;
-      const h = hu.data[p];
-      const les = lesions.data[p];
-      const ggo = les === LESION_GGO ? 1 : 0;
-      const cons = les === LESION_CONSOLIDATION ? 1 : 0;
-      const high = les && h > HIGH_OPACITY_HU ? 1 : 0;
-      add(sums, 5 * l, ggo, cons, high, h);
-      add(sums, 5 * (3 + (l - 1) * 3 + third[l]), ggo, cons, high, h);
-    }
+    rows(k, (from, to) => {
+      for (let p = from; p < to; p++) {
+        const l = lungs.data[p];
+        if (l !== 1 && l !== 2) continue;
+        const h = hu.data[p];
+        const les = lesions.data[p];
+        const ggo = les === LESION_GGO ? 1 : 0;
+        const cons = les === LESION_CONSOLIDATION ? 1 : 0;
+        const high = les && h > HIGH_OPACITY_HU ? 1 : 0;
+        add(sums, 5 * l, ggo, cons, high, h);
+        add(sums, 5 * (3 + (l - 1) * 3 + third[l]), ggo, cons, high, h);
+      }
+    });
   }
   const region = (r: number): Acc => {
     const a = 5 * r;
