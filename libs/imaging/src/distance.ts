@@ -61,6 +61,53 @@ function binaryPass(out: Float32Array, base: number, st: number, len: number, h2
   }
 }
 
+const BLOCK = 16;
+
+interface BlockBuffers {
+  f: Float64Array;
+  d: Float64Array;
+  v: Int32Array;
+  z: Float64Array;
+  todo: Uint8Array;
+}
+
+/** The 1D transform of `count` adjacent lines (stride `st`, `len` samples) starting at `base`, as for one line. */
+function blockPass(
+  out: Float32Array,
+  base: number,
+  count: number,
+  st: number,
+  len: number,
+  h: number,
+  w: BlockBuffers,
+) {
+  const { f, d, v, z, todo } = w;
+  todo.fill(0);
+  for (let c = 0; c < count; c++) todo[c] = 2; // 2: no finite value yet, all zero so far (bit 1)
+  for (let q = 0; q < len; q++) {
+    const row = base + q * st;
+    for (let c = 0; c < count; c++) {
+      const x = out[row + c];
+      f[c * len + q] = x >= INF ? INF : x;
+      if (x < INF) todo[c] |= 1;
+      if (x !== 0) todo[c] &= 1;
+    }
+  }
+  for (let c = 0; c < count; c++) {
+    // only lines with a finite value and a non-zero one change
+    if (todo[c] !== 1) {
+      todo[c] = 0;
+      continue;
+    }
+    edt1d(f.subarray(c * len, (c + 1) * len), d, len, h, v, z);
+    f.set(d.subarray(0, len), c * len);
+  }
+  for (let q = 0; q < len; q++) {
+    const row = base + q * st;
+    for (let c = 0; c < count; c++) if (todo[c]) out[row + c] = f[c * len + q] >= INF ? INF : f[c * len + q];
+  }
+}
+
 /**
  * Squared Euclidean distance (mm^2) from every voxel to the nearest voxel where `feature` is non-zero,
  * along the given axes only (default all three; [0, 1] gives per-slice 2D distances).
@@ -82,6 +129,7 @@ export function distanceSq(
   const d = new Float64Array(m);
   const v = new Int32Array(m);
   const z = new Float64Array(m + 1);
+  const block = { f: new Float64Array(BLOCK * m), d, v, z, todo: new Uint8Array(BLOCK) };
   let first = true;
   for (const axis of axes) {
     const len = dims[axis];
@@ -90,7 +138,13 @@ export function distanceSq(
     const o1 = axis === 0 ? 1 : 0;
     const o2 = axis === 2 ? 1 : 2;
     const h2 = spacing[axis] * spacing[axis];
-    for (let b = 0; b < dims[o2]; b++)
+    for (let b = 0; b < dims[o2]; b++) {
+      if (!first && o1 === 0) {
+        // lines next to each other in memory, BLOCK at a time: rows are read and written whole
+        for (let a = 0; a < dims[0]; a += BLOCK)
+          blockPass(out, a + b * strides[o2], Math.min(BLOCK, dims[0] - a), st, len, spacing[axis], block);
+        continue;
+      }
       for (let a = 0; a < dims[o1]; a++) {
         const base = a * strides[o1] + b * strides[o2];
         if (first) {
@@ -109,6 +163,7 @@ export function distanceSq(
         edt1d(f, d, len, spacing[axis], v, z);
         for (let q = 0; q < len; q++) out[base + q * st] = d[q] >= INF ? INF : d[q];
       }
+    }
     first = false;
   }
   return out;
