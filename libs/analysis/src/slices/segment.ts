@@ -12,7 +12,7 @@ import { pixelMethod, type PixelModel } from './pixel.js';
 export const LESION_METHODS: Record<string, LesionMethod> = { hu: huBandMethod, kmeans: kmeansMethod };
 
 /** Every slice method: the supervised ones need a model (`SliceOptions.model`). */
-export const SLICE_METHODS = ['context', 'mlp', 'hu', 'kmeans'] as const;
+export const SLICE_METHODS = ['mlp', 'context', 'hu', 'kmeans'] as const;
 
 /** A supervised method's model: the pixel classifier (`mlp`) or the two-stage auto-context one (`context`). */
 export type SliceModel = PixelModel | ContextModel;
