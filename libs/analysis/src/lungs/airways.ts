@@ -70,18 +70,24 @@ function findSeed(lumen: Uint8Array, dims: Vec3, spacing: Vec3, body: Body, orde
     if (!Number.isFinite(body.midI[k])) continue;
     const c = sliceComponents(lumen, dims, k);
     const { ci } = centroids(c, nx);
+    // a body wider than the field of view has its centre where the crop put it, not at the trachea
+    const tolerance = body.cut[k] ? 0.25 : 0.12;
+    let best = 0;
     for (let id = 1; id <= c.count; id++) {
       const area = c.sizes[id] * pxArea;
       if (area < 80 || area > 700) continue;
-      if (Math.abs(ci[id] - body.midI[k]) > 0.12 * body.width[k]) continue;
+      const off = Math.abs(ci[id] - body.midI[k]);
+      if (off > tolerance * body.width[k]) continue;
       const bb = c.bboxes[id];
       const w = (bb[3] - bb[0] + 1) * spacing[0];
       const h = (bb[4] - bb[1] + 1) * spacing[1];
       if (Math.max(w, h) / Math.min(w, h) > 2.2) continue;
-      const region = new Uint8Array(nxy);
-      for (let p = 0; p < nxy; p++) region[p] = c.labels[p] === id ? 1 : 0;
-      return { k, region, area: c.sizes[id] };
+      if (!best || off < Math.abs(ci[best] - body.midI[k])) best = id;
     }
+    if (!best) continue;
+    const region = new Uint8Array(nxy);
+    for (let p = 0; p < nxy; p++) region[p] = c.labels[p] === best ? 1 : 0;
+    return { k, region, area: c.sizes[best] };
   }
   return undefined;
 }

@@ -130,7 +130,8 @@ function clampHu(v: Volume<Int16Array | Float32Array>): Volume<Int16Array | Floa
 /**
  * Air components that can be lung: thick somewhere (not a thin pocket), deep inside the body on average
  * (not air between skin and table or blanket), not pure gas (bowel, stomach, isolated airway), not tiny next to
- * the largest such component and reaching above its middle (bowel gas lies below the lung bases).
+ * the largest such component and reaching above the middle of the highest large one (bowel gas lies below the lung
+ * bases).
  */
 function keepLungLike(
   air: Uint8Array,
@@ -161,7 +162,13 @@ function keepLungLike(
   }
   const out = new Uint8Array(air.length);
   if (!big) return out;
-  const mid = (c.bboxes[big][2] + c.bboxes[big][5]) / 2;
+  // the lungs are the highest large air in the body: gas under them (bowel, stomach, air against the table in an
+  // abdominal scan that holds only the lung bases) can be larger than what the scan holds of the lungs
+  const top = (id: number) => (o.kUp ? c.bboxes[id][5] : -c.bboxes[id][2]);
+  let ref = big;
+  for (let id = 1; id <= c.count; id++)
+    if (ok[id] && c.sizes[id] >= 0.25 * c.sizes[big] && top(id) > top(ref)) ref = id;
+  const mid = (c.bboxes[ref][2] + c.bboxes[ref][5]) / 2;
   for (let id = 1; id <= c.count; id++) {
     const high = o.kUp ? c.bboxes[id][5] >= mid : c.bboxes[id][2] <= mid;
     if (!(ok[id] && high && c.sizes[id] >= o.minFraction * c.sizes[big])) ok[id] = 0;
