@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { segmentLungs } from '@mic/analysis';
-import { readNifti } from '@mic/dicom';
+import { assembleSeries, readNifti } from '@mic/dicom';
 import { labelComponents, resample, type Volume } from '@mic/imaging';
 import { dataPath } from '../../../test/support/data.js';
 
@@ -67,5 +68,59 @@ describe('lung segmentation of a chest crop narrower than the body', () => {
     const seg5 = segmentLungs(thick);
     for (const label of [1, 2])
       expect(Math.abs(lungMl(seg5.labels, label) / lungMl(seg.labels, label) - 1)).toBeLessThan(0.04);
+  });
+});
+
+/** In-plane crop [i0, i1) x [j0, j1) of a volume, origin moved so the voxels keep their positions. */
+function cropInPlane(v: Volume<Int16Array | Float32Array>, i0: number, i1: number, j0: number, j1: number) {
+  const [vx, vy, vz] = v.dims;
+  const [mx, my] = [i1 - i0, j1 - j0];
+  const data = new Float32Array(mx * my * vz);
+  for (let k = 0; k < vz; k++)
+    for (let j = 0; j < my; j++)
+      for (let i = 0; i < mx; i++) data[i + mx * (j + my * k)] = v.data[i0 + i + vx * (j0 + j + vy * k)];
+  const d = v.direction;
+  const origin = [0, 1, 2].map((r) => v.origin[r] + d[r] * i0 * v.spacing[0] + d[3 + r] * j0 * v.spacing[1]) as [
+    number,
+    number,
+    number,
+  ];
+  return { ...v, data, dims: [mx, my, vz] as [number, number, number], origin };
+}
+
+describe('lung segmentation of a field of view cut through both lungs', () => {
+  it('matches the full-field lungs inside the crop (LIDC-IDRI-0001, table in view and not)', async () => {
+    const dir = dataPath('lidc-partial', 'LIDC-IDRI-0001');
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.dcm'))
+      .map((f) => ({ name: f, bytes: new Uint8Array(readFileSync(join(dir, f))) }));
+    const v = (await assembleSeries(files)).series[0].volume as Volume<Int16Array | Float32Array>;
+    const full = segmentLungs(v).labels.data;
+    const [vx, vy] = v.dims;
+    // 150..362 cuts 7 cm off each side and keeps the table; the second also cuts front and back
+    for (const [i0, i1, j0, j1] of [
+      [150, 362, 0, vy],
+      [130, 382, 100, 400],
+    ]) {
+      const crop = segmentLungs(cropInPlane(v, i0, i1, j0, j1)).labels.data;
+      const [mx, my] = [i1 - i0, j1 - j0];
+      for (const label of [1, 2]) {
+        let a = 0;
+        let b = 0;
+        let both = 0;
+        for (let p = 0; p < crop.length; p++) {
+          const i = p % mx;
+          const j = Math.floor(p / mx) % my;
+          const k = Math.floor(p / (mx * my));
+          const x = crop[p] === label;
+          const y = full[i0 + i + vx * (j0 + j + vy * k)] === label;
+          if (x) a++;
+          if (y) b++;
+          if (x && y) both++;
+        }
+        expect(b).toBeGreaterThan(10000);
+        expect((2 * both) / (a + b)).toBeGreaterThan(0.98);
+      }
+    }
   });
 });
