@@ -1,4 +1,4 @@
-import { dilate, type Vec3 } from '@mic/imaging';
+import { dilate, fillHoles2d, type Vec3 } from '@mic/imaging';
 import type { Body } from './body.js';
 import { centroids, sliceComponents } from './slices.js';
 
@@ -33,7 +33,8 @@ export function findAirways(
   let prev: Uint8Array = seedAt.region;
   let prevArea = seedAt.area;
   out.set(prev, seedAt.k * nxy);
-  const ringStep = Math.max(2, Math.round(4 / spacing[0]));
+  // beyond the lumen's partial-volume rim and the airway wall (the working grid is averaged in-plane)
+  const ringStep = Math.max(3, Math.round(6 / spacing[0]));
   for (let t = o.order.indexOf(seedAt.k) + 1; t < o.order.length && prevArea > 0; t++) {
     const k = o.order[t];
     const c = sliceComponents(lumen, dims, k);
@@ -92,7 +93,10 @@ function findSeed(lumen: Uint8Array, dims: Vec3, spacing: Vec3, body: Body, orde
   return undefined;
 }
 
-/** Fraction of sample points `step` pixels around a component that are aerated lung (air but not lumen). */
+/**
+ * Fraction of sample points `step` pixels around a component that are aerated lung (air but not lumen). The
+ * component's holes are filled first: noisy lumen pixels above the lumen threshold inside the trachea are not lung.
+ */
 function lungAround(
   labels: Int32Array,
   id: number,
@@ -103,10 +107,13 @@ function lungAround(
   ny: number,
   step: number,
 ): number {
+  const own = new Uint8Array(labels.length);
+  for (let p = 0; p < labels.length; p++) if (labels[p] === id) own[p] = 1;
+  const inside = fillHoles2d(own, [nx, ny, 1]);
   let total = 0;
   let lung = 0;
   for (let p = 0; p < labels.length; p++) {
-    if (labels[p] !== id) continue;
+    if (!own[p]) continue;
     const j = (p / nx) | 0;
     const i = p - j * nx;
     for (const [di, dj] of [
@@ -119,7 +126,7 @@ function lungAround(
       const jj = j + dj;
       if (ii < 0 || jj < 0 || ii >= nx || jj >= ny) continue;
       const q = ii + jj * nx;
-      if (labels[q] === id) continue;
+      if (inside[q]) continue;
       total++;
       if (air[off + q] && !lumen[off + q]) lung++;
     }
