@@ -16,7 +16,15 @@ describe('mic CLI shell', () => {
   });
   afterEach(() => {
     jest.restoreAllMocks();
+    delete process.env.MIC_WORKER_DEVICE;
     process.exitCode = undefined;
+  });
+
+  it('refuses worker device gpu with one line before touching any server', async () => {
+    process.env.MIC_WORKER_DEVICE = 'gpu';
+    expect(await run(['node', 'mic', 'serve', 'worker'])).toBe(1);
+    const lines = stderr.join('').trim().split('\n');
+    expect(lines).toEqual([expect.stringMatching(/^mic: worker: worker\.device is gpu, .*CPU kernels only/)]);
   });
 
   it('refuses an unknown service with one line and exit 2', async () => {

@@ -1,4 +1,4 @@
-import { type Volume, type VoxelArray, voxelCount } from './volume.js';
+import { type Volume, type VoxelArray, voxelCount, withData } from './volume.js';
 
 type Ctor<T extends VoxelArray> = { new (n: number): T };
 
@@ -36,11 +36,5 @@ export function resliceNearest<T extends VoxelArray>(src: Volume<T>, target: Vol
           xi < 0 || yi < 0 || zi < 0 || xi >= nx || yi >= ny || zi >= nz ? outside : data[xi + nx * (yi + ny * zi)];
       }
     }
-  return {
-    data: out,
-    dims: [...target.dims],
-    spacing: [...target.spacing],
-    origin: [...target.origin],
-    direction: [...target.direction],
-  };
+  return withData(target, out);
 }

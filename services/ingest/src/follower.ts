@@ -106,9 +106,8 @@ async function ingestArrived(
 
 /**
  * Pulls every instance of a pending study that is not yet stored or quarantined (most were, as they arrived), then
- * checks completeness: the
- * instance count Orthanc reports must equal what was handled, else the pass runs again (an instance arrived
- * meanwhile). Returns the catalogue studies it touched.
+ * checks completeness: the instance count Orthanc reports must equal what was handled, else the pass runs again (an
+ * instance arrived meanwhile). Returns the catalogue studies it touched.
  */
 export async function pullStudy(ctx: IngestContext, orthanc: OrthancClient, study: string): Promise<number[]> {
   const { source } = ctx.config.ingest;
