@@ -12,6 +12,18 @@ import {
   crossValidateTrained,
   parseContextModel,
   parsePixelModel,
+  parseUnetModel,
+  crossValidateGrid,
+  bestPoint,
+  unetProbabilities,
+  pixelProbabilities,
+  blendProbabilities,
+  trainOnFeatures,
+  assignFolds,
+  labelProbabilities,
+  UNET_POST_GRID,
+  type UnetModel,
+  type UnetPost,
   sliceFeatures,
   trainContextOnFeatures,
   trainPixelModel,
@@ -82,7 +94,16 @@ function checkMethod(name: string): string {
 }
 
 /** The shipped models of the supervised methods (trained on the 50 labelled slices, docs/lesions.md). */
-const MODEL_FILES: Record<string, string> = { mlp: 'slice-mlp.json', context: 'slice-context.json' };
+const MODEL_FILES: Record<string, string> = {
+  unet: 'slice-unet.json',
+  mlp: 'slice-mlp.json',
+  context: 'slice-context.json',
+};
+const PARSERS: Record<string, (bytes: Uint8Array) => SliceModel> = {
+  unet: parseUnetModel,
+  mlp: parsePixelModel,
+  context: parseContextModel,
+};
 export const modelPath = (method: string) =>
   fileURLToPath(new URL(`../../../libs/analysis/models/${MODEL_FILES[method]}`, import.meta.url));
 
@@ -91,7 +112,7 @@ function loadModel(method: string, path?: string): SliceModel | undefined {
   const file = path ?? modelPath(method);
   try {
     const bytes = readBytes(file);
-    return method === 'mlp' ? parsePixelModel(bytes) : parseContextModel(bytes);
+    return PARSERS[method](bytes);
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw new CliError(`${file}: ${(err as Error).message}`);
@@ -163,6 +184,47 @@ async function loadLabelled(imagesDir: string, labelsDir: string): Promise<Label
 
 const round = (v: number | null) => (v === null ? null : Math.round(v * 10000) / 10000);
 
+/**
+ * The unet is trained outside mic (PyTorch, training/unet/cv.sh) on mic's folds: each slice is scored with the
+ * model of its fold; the post-processing is chosen on the other folds, as the band choice is. `shipped` is the
+ * choice on all slices, for the model trained on all of them.
+ */
+function crossValidateFoldModels(slices: Labelled[], k: number, seed: number, dir: string) {
+  const models = Array.from({ length: k }, (_, f) => loadModel('unet', join(dir, `fold-${f}.json`)) as UnetModel);
+  // The blend's pixel classifier, trained here on the same folds (as `--cv` of mlp does).
+  const features = slices.map((s) => sliceFeatures(s.hu, s.lungs, s.width, s.height, s.spacingMm));
+  const fold = assignFolds(slices.length, k, seed);
+  const mlps = models.map((_, f) =>
+    trainOnFeatures(slices.flatMap((s, i) => (fold[i] === f ? [] : [{ features: features[i], truth: s.truth }]))),
+  );
+  const predictor = (s: Labelled, f: number) => {
+    if (!s.windowed)
+      return (g: UnetPost) =>
+        segmentHuSlice(s.hu, s.width, s.height, s.spacingMm, {
+          method: 'unet',
+          model: { ...models[f], ...g, mlp: mlps[f] },
+          lesion: bands(s),
+        }).lesions;
+    const i = slices.indexOf(s);
+    const probs = new Map<boolean, Float32Array>();
+    const unet = (mirror: boolean) => {
+      if (!probs.has(mirror))
+        probs.set(mirror, unetProbabilities(s.hu, s.width, s.height, s.spacingMm, models[f], mirror));
+      return probs.get(mirror)!;
+    };
+    let mlp: Float32Array | undefined;
+    return (g: UnetPost) => {
+      const net = unet(g.mirror ?? false);
+      if (!g.mlpWeight) return labelProbabilities(net, s.width, s.height, s.spacingMm, g);
+      mlp ??= pixelProbabilities(features[i], s.width, s.height, s.spacingMm, mlps[f]);
+      const p = blendProbabilities(Float32Array.from(net), mlp, g.mlpWeight);
+      return labelProbabilities(p, s.width, s.height, s.spacingMm, g);
+    };
+  };
+  const cv = crossValidateGrid(slices, k, seed, UNET_POST_GRID, predictor);
+  return { ...cv, shipped: UNET_POST_GRID[bestPoint(cv.dice, UNET_POST_GRID.length, () => true)] };
+}
+
 export function registerSlices(program: Command): void {
   program
     .command('segment-slice')
@@ -200,8 +262,9 @@ export function registerSlices(program: Command): void {
       'label PNGs: grey 0/1/2, grey 0/128/255, or palette red GGO / green consolidation',
     )
     .option('--method <name>', `lesion method: ${METHOD_LIST}`, DEFAULT_SLICE_METHOD)
-    .option('--model <json>', 'model file of the mlp or context method (default: the shipped one; ignored with --cv)')
+    .option('--model <json>', 'model file of a supervised method (default: the shipped one; ignored with --cv)')
     .option('--cv <k>', 'k-fold cross-validation (band choice, or training of mlp/context); reports held-out Dice')
+    .option('--fold-models <dir>', 'with --cv and unet: fold-0.json .. fold-<k-1>.json, each trained without its fold')
     .option('--seed <n>', 'fold shuffle seed for --cv', '1')
     .option('--json', 'print JSON')
     .action(
@@ -213,8 +276,11 @@ export function registerSlices(program: Command): void {
         cv?: string;
         seed: string;
         json?: boolean;
+        foldModels?: string;
       }) => {
         const method = checkMethod(o.method);
+        if (method === 'unet' && o.cv !== undefined && !o.foldModels)
+          throw new CliError('--cv with unet needs --fold-models <dir> (fold models from training/unet/cv.sh)', 2);
         const model = o.cv === undefined ? loadModel(method, o.model) : undefined;
         const slices = await loadLabelled(o.images, o.labels);
         let result: Record<string, unknown>;
@@ -224,13 +290,16 @@ export function registerSlices(program: Command): void {
             throw new CliError(`--cv must be 2..${slices.length}`, 2);
           const seed = Number(o.seed) || 1;
           const cv =
-            method === 'mlp' || method === 'context'
-              ? crossValidateTrained(slices, k, seed, {}, method)
-              : crossValidate(method, slices, k, seed);
+            method === 'unet'
+              ? crossValidateFoldModels(slices, k, seed, o.foldModels!)
+              : method === 'mlp' || method === 'context'
+                ? crossValidateTrained(slices, k, seed, {}, method)
+                : crossValidate(method, slices, k, seed);
           result = {
             method,
             protocol: `${k}-fold CV, seed ${cv.seed}`,
             ...('chosen' in cv ? { chosen: cv.chosen } : {}),
+            ...('shipped' in cv ? { shipped: cv.shipped } : {}),
             mean: cv.mean,
             perImage: cv.perSlice,
           };
@@ -261,6 +330,8 @@ export function registerSlices(program: Command): void {
     .requiredOption('--out <json>', 'model file to write')
     .option('--method <name>', 'mlp or context', 'mlp')
     .action(async (o: { images: string; labels: string; out: string; method: string }) => {
+      if (o.method === 'unet')
+        throw new CliError('unet is trained with PyTorch outside mic: bash training/unet/cv.sh (docs/lesions.md)', 2);
       if (!MODEL_FILES[o.method]) throw new CliError(`--method must be mlp or context, not '${o.method}'`, 2);
       const slices = await loadLabelled(o.images, o.labels);
       const model =

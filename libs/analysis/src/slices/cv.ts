@@ -117,28 +117,49 @@ export function crossValidate(
   grid: LesionOptions[] = BAND_GRID,
   base: LesionOptions = {},
 ): CvResult {
+  return crossValidateGrid(slices, k, seed, grid, (s) => bandPredictor(method, s, base));
+}
+
+/**
+ * k-fold cross-validation of a choice from `grid`: `predictor(s, fold)` labels slice s (with whatever was trained
+ * without its fold) for any grid point; on each fold the point with the best mean of infection, GGO and
+ * consolidation Dice on the other folds is scored on the fold.
+ */
+export function crossValidateGrid<S extends LabelledSlice, G>(
+  slices: S[],
+  k: number,
+  seed: number,
+  grid: G[],
+  predictor: (s: S, fold: number) => (g: G) => Uint8Array,
+): Omit<CvResult, 'chosen'> & { chosen: G[]; dice: SliceDice[][] } {
   const fold = assignFolds(slices.length, k, seed);
   // dice[s][g]: Dice of slice s under grid point g.
-  const dice = slices.map((s) => {
-    const predict = bandPredictor(method, s, base);
+  const dice = slices.map((s, i) => {
+    const predict = predictor(s, fold[i]);
     return grid.map((g) => sliceDice(predict(g), s.truth));
   });
   const perSlice: CvResult['perSlice'] = [];
-  const chosen: LesionOptions[] = [];
+  const chosen: G[] = [];
   for (let f = 0; f < k; f++) {
-    let best = 0;
-    let bestScore = -1;
-    grid.forEach((_, g) => {
-      const sc = score(meanDice(slices.flatMap((_, s) => (fold[s] === f ? [] : [dice[s][g]]))));
-      if (sc > bestScore) {
-        bestScore = sc;
-        best = g;
-      }
-    });
-    chosen.push(grid[best]);
+    chosen.push(grid[bestPoint(dice, grid.length, (s) => fold[s] !== f)]);
+    const best = grid.indexOf(chosen[f]);
     slices.forEach((s, i) => {
       if (fold[i] === f) perSlice.push({ name: s.name, fold: f, ...dice[i][best] });
     });
   }
-  return { folds: k, seed, perSlice, mean: meanDice(perSlice), chosen };
+  return { folds: k, seed, perSlice, mean: meanDice(perSlice), chosen, dice };
+}
+
+/** The grid point with the best mean of the three Dice over the slices `use` admits. */
+export function bestPoint(dice: SliceDice[][], points: number, use: (s: number) => boolean): number {
+  let best = 0;
+  let bestScore = -1;
+  for (let g = 0; g < points; g++) {
+    const sc = score(meanDice(dice.flatMap((row, s) => (use(s) ? [row[g]] : []))));
+    if (sc > bestScore) {
+      bestScore = sc;
+      best = g;
+    }
+  }
+  return best;
 }

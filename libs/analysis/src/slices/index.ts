@@ -8,3 +8,5 @@ export * from './features.js';
 export * from './mlp.js';
 export * from './pixel.js';
 export * from './context.js';
+export * from './nn.js';
+export * from './unet.js';

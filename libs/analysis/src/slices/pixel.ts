@@ -106,6 +106,24 @@ export function labelFromFeatures(
   model: Pick<PixelModel, 'mlp' | 'smoothMm' | 'minLesionMm2' | 'minConsolidationMm2'>,
 ): Uint8Array {
   const n = width * height;
+  const Q = pixelProbabilities(f, width, height, spacingMm, model);
+  const out = new Uint8Array(n);
+  for (const p of f.roi) {
+    const [a, b, c] = [Q[p], Q[n + p], Q[2 * n + p]];
+    out[p] = a >= b && a >= c ? 0 : b >= c ? 1 : 2;
+  }
+  return cleanLabels(out, [width, height, 1], spacingMm, model.minLesionMm2, model.minConsolidationMm2);
+}
+
+/** Smoothed class probabilities (3 x n; outside the scored region all background). */
+export function pixelProbabilities(
+  f: SliceFeatures,
+  width: number,
+  height: number,
+  spacingMm: number,
+  model: Pick<PixelModel, 'mlp' | 'smoothMm'>,
+): Float32Array {
+  const n = width * height;
   const pr = mlpPredict(model.mlp, f.x);
   const P = [new Float32Array(n).fill(1), new Float32Array(n), new Float32Array(n)];
   f.roi.forEach((p, i) => {
@@ -114,22 +132,34 @@ export function labelFromFeatures(
   const dims: Vec3 = [width, height, 1];
   const sp: Vec3 = [spacingMm, spacingMm, 1];
   const Q = model.smoothMm > 0 ? P.map((a) => gaussianSmooth(a, dims, sp, model.smoothMm, true)) : P;
-  const out = new Uint8Array(n);
-  for (const p of f.roi) {
-    const [a, b, c] = [Q[0][p], Q[1][p], Q[2][p]];
-    out[p] = a >= b && a >= c ? 0 : b >= c ? 1 : 2;
-  }
+  const out = new Float32Array(3 * n);
+  Q.forEach((q, c) => out.set(q, c * n));
+  return out;
+}
+
+/**
+ * Lesion patches under `minLesionMm2` become background; consolidation patches under `minConsolidationMm2` become
+ * GGO (a few stray consolidation pixels on a slice without any cost a whole slice's Dice). In place.
+ */
+export function cleanLabels(
+  out: Uint8Array,
+  dims: Vec3,
+  spacingMm: number,
+  minLesionMm2: number,
+  minConsolidationMm2: number,
+): Uint8Array {
+  const n = out.length;
   const minPx = (mm2: number) => mm2 / (spacingMm * spacingMm);
   const lesion = smallParts(
     out.map((v) => (v ? 1 : 0)),
     dims,
-    minPx(model.minLesionMm2),
+    minPx(minLesionMm2),
   );
   for (let p = 0; p < n; p++) if (lesion[p]) out[p] = 0;
   const cons = smallParts(
     out.map((v) => (v === 2 ? 1 : 0)),
     dims,
-    minPx(model.minConsolidationMm2),
+    minPx(minConsolidationMm2),
   );
   for (let p = 0; p < n; p++) if (cons[p]) out[p] = 1;
   return out;

@@ -7,15 +7,22 @@ import type { GrayImage } from './codec.js';
 import { sliceLungMask, type SliceLungOptions } from './lungmask.js';
 import { contextMethod, type ContextModel } from './context.js';
 import { pixelMethod, type PixelModel } from './pixel.js';
+import { unetMethod, type UnetModel } from './unet.js';
 
 /** Unsupervised methods, usable without a model. */
 export const LESION_METHODS: Record<string, LesionMethod> = { hu: huBandMethod, kmeans: kmeansMethod };
 
 /** Every slice method: the supervised ones need a model (`SliceOptions.model`). */
-export const SLICE_METHODS = ['mlp', 'context', 'hu', 'kmeans'] as const;
+export const SLICE_METHODS = ['unet', 'mlp', 'context', 'hu', 'kmeans'] as const;
 
-/** A supervised method's model: the pixel classifier (`mlp`) or the two-stage auto-context one (`context`). */
-export type SliceModel = PixelModel | ContextModel;
+/** A supervised method's model: the U-Net (`unet`), the pixel classifier (`mlp`) or the auto-context one (`context`). */
+export type SliceModel = UnetModel | PixelModel | ContextModel;
+
+const MODEL_FORMATS: Record<string, SliceModel['format']> = {
+  unet: 'mic-slice-unet',
+  mlp: 'mic-slice-mlp',
+  context: 'mic-slice-context',
+};
 
 /** Windowed slices carry no spacing; they are crops of the thorax, about this wide in millimetres. */
 export const ASSUMED_FIELD_MM = 320;
@@ -31,14 +38,15 @@ export interface SliceOptions {
   method?: string;
   lung?: SliceLungOptions;
   lesion?: LesionOptions;
-  /** Model of the `mlp` or `context` method. */
+  /** Model of a supervised method (`unet`, `mlp`, `context`). */
   model?: SliceModel;
 }
 
 export function lesionMethod(name: string, model?: SliceModel): LesionMethod {
-  if (name === 'mlp' || name === 'context') {
-    const format = name === 'mlp' ? 'mic-slice-mlp' : 'mic-slice-context';
+  const format = MODEL_FORMATS[name];
+  if (format) {
     if (model?.format !== format) throw new RangeError(`lesion method '${name}' needs a model (${format})`);
+    if (model.format === 'mic-slice-unet') return unetMethod(model);
     return model.format === 'mic-slice-mlp' ? pixelMethod(model) : contextMethod(model);
   }
   const m = LESION_METHODS[name];
@@ -88,4 +96,4 @@ export function segmentWindowedSlice(img: GrayImage, o: SliceOptions = {}): Slic
 }
 
 /** The default method: the best held-out infection Dice in 5-fold CV on the labelled slices (docs/lesions.md). */
-export const DEFAULT_SLICE_METHOD = 'mlp';
+export const DEFAULT_SLICE_METHOD = 'unet';

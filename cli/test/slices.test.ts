@@ -1,0 +1,76 @@
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '@mic/cli';
+import { decodeGray } from '@mic/analysis';
+import { dataPath } from '../../test/support/data.js';
+
+const TRAIN = ['infnet-covid-semiseg', 'TrainingSet', 'MultiClassInfection-Train'];
+
+describe('mic segment-slice and eval-slices', () => {
+  let out: string[];
+  let err: string[];
+  beforeEach(() => {
+    out = [];
+    err = [];
+    jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (out.push(String(c)), true));
+    jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => (err.push(String(c)), true));
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    process.exitCode = undefined;
+  });
+
+  it('segment-slice (default unet) writes label and lung PNGs of the input size', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mic-slice-'));
+    const image = dataPath(...TRAIN, 'Imgs', '3.jpg');
+    const args = ['segment-slice', image, '--out', join(dir, 'l.png'), '--lung-out', join(dir, 'lung.png')];
+    expect(await run(['node', 'mic', ...args])).toBe(0);
+    const src = decodeGray(readFileSync(image));
+    for (const [f, max] of [
+      ['l.png', 2],
+      ['lung.png', 2],
+    ] as const) {
+      const png = decodeGray(readFileSync(join(dir, f)));
+      expect([png.width, png.height]).toEqual([src.width, src.height]);
+      expect(Math.max(...png.pixels)).toBe(max);
+    }
+    expect(out.join('')).toMatch(/^unet: lung \d+ px, GGO [\d.]+ %, consolidation [\d.]+ % of lung/);
+  }, 60000);
+
+  it('eval-slices scores the default method on a labelled folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mic-eval-'));
+    for (const sub of ['Imgs', 'GT']) mkdirSync(join(dir, sub));
+    for (const id of ['3', '29']) {
+      symlinkSync(dataPath(...TRAIN, 'Imgs', `${id}.jpg`), join(dir, 'Imgs', `${id}.jpg`));
+      symlinkSync(dataPath(...TRAIN, 'GT', `${id}.png`), join(dir, 'GT', `${id}.png`));
+    }
+    const args = ['eval-slices', '--images', join(dir, 'Imgs'), '--labels', join(dir, 'GT'), '--json'];
+    expect(await run(['node', 'mic', ...args])).toBe(0);
+    const r = JSON.parse(out.join(''));
+    expect(r.method).toBe('unet');
+    expect(r.perImage.map((p: { name: string }) => p.name)).toEqual(['3', '29']);
+    // Training slices of the shipped model: far above the unsupervised methods' ~0.4.
+    expect(r.mean.infection).toBeGreaterThan(0.6);
+  }, 60000);
+
+  it('refuses unet cross-validation without fold models, and unet training, with one line and exit 2', async () => {
+    const imgs = dataPath(...TRAIN, 'Imgs');
+    const labels = dataPath(...TRAIN, 'GT');
+    const cv = ['eval-slices', '--images', imgs, '--labels', labels, '--method', 'unet', '--cv', '5'];
+    expect(await run(['node', 'mic', ...cv])).toBe(2);
+    expect(err.join('')).toMatch(/--fold-models/);
+    err.length = 0;
+    const train = ['train-slices', '--images', imgs, '--labels', labels, '--out', '/dev/null', '--method', 'unet'];
+    expect(await run(['node', 'mic', ...train])).toBe(2);
+    expect(err.join('').trim().split('\n')).toEqual([expect.stringMatching(/training\/unet\/cv\.sh/)]);
+  });
+
+  it('refuses a broken unet model file with one line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mic-model-'));
+    const args = ['segment-slice', dataPath(...TRAIN, 'Imgs', '3.jpg'), '--out', join(dir, 'l.png')];
+    expect(await run(['node', 'mic', ...args, '--model', dataPath(...TRAIN, 'GT', '3.png')])).not.toBe(0);
+    expect(err.join('')).toMatch(/not JSON/);
+  });
+});

@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import {
+  ModelFormatError,
+  blendProbabilities,
+  labelProbabilities,
+  conv2d,
+  parseUnetModel,
+  resizeBilinear,
+  segmentUnet,
+  unetForward,
+  meanDice,
+  segmentHuSlice,
+  segmentWindowedSlice,
+  sliceDice,
+  TRUE_HU_LUNG_MARGIN_MM,
+  type ConvLayer,
+} from '../src/index.js';
+import { parseDicom, readHu } from '@mic/dicom';
+import { dataPath } from '../../../test/support/data.js';
+import { labelled } from './training-slices.js';
+
+// Written by training/unet/fixture.py: a tiny network, an input and the training framework's own outputs.
+const FIXTURE = JSON.parse(readFileSync(new URL('./fixtures/unet-parity.json', import.meta.url), 'utf8'));
+const floats = (b64: string) => {
+  const b = Buffer.from(b64, 'base64');
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+};
+const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+describe('unet runtime', () => {
+  it('gives the training framework probabilities (batch norm folded, nearest up-sampling, skips)', () => {
+    const model = parseUnetModel(JSON.stringify(FIXTURE.model));
+    const { h, w, data } = FIXTURE.input;
+    const p = unetForward(model, { c: 1, h, w, data: floats(data) });
+    const want = floats(FIXTURE.probabilities);
+    expect(p.data).toHaveLength(want.length);
+    expect(maxDiff(p.data, want)).toBeLessThan(1e-5);
+  });
+
+  it('resamples bilinearly with aligned pixel centres as the framework does', () => {
+    const r = FIXTURE.resize;
+    const out = resizeBilinear(floats(r.src), 1, r.h, r.w, r.H, r.W);
+    expect(maxDiff(out, floats(r.out))).toBeLessThan(1e-5);
+  });
+
+  it('convolves with zero padding: a centred kernel sees only the pixels inside', () => {
+    const layer: ConvLayer = { out: 1, in: 1, k: 3, w: new Float32Array(9).fill(1), b: new Float32Array([0.5]) };
+    const y = conv2d({ c: 1, h: 3, w: 3, data: new Float32Array(9).fill(1) }, layer, false);
+    expect(Array.from(y.data)).toEqual([4.5, 6.5, 4.5, 6.5, 9.5, 6.5, 4.5, 6.5, 4.5]);
+  });
+
+  it('refuses a model whose layers do not match its widths', () => {
+    const m = structuredClone(FIXTURE.model);
+    m.layers[2].out = 9;
+    expect(() => parseUnetModel(JSON.stringify(m))).toThrow(ModelFormatError);
+    expect(() => parseUnetModel('{"format":"mic-slice-mlp","version":1}')).toThrow(/not a mic-slice-unet/);
+    const cut = structuredClone(FIXTURE.model);
+    cut.layers[0].w = cut.layers[0].w.slice(0, 8);
+    expect(() => parseUnetModel(JSON.stringify(cut))).toThrow(/sizes broken/);
+  });
+
+  it('refuses a blend weight outside [0, 1] and a blend without its pixel classifier', () => {
+    const m = structuredClone(FIXTURE.model);
+    expect(() => parseUnetModel(JSON.stringify({ ...m, mlpWeight: 1.5 }))).toThrow(/mlpWeight/);
+    expect(() => parseUnetModel(JSON.stringify({ ...m, mlpWeight: 0.3 }))).toThrow(/mic-slice-mlp/);
+    expect(() => parseUnetModel(JSON.stringify({ ...m, consolidationGain: 0 }))).toThrow(/consolidationGain/);
+  });
+
+  it('blends probabilities and weights the classes before the arg-max', () => {
+    const a = Float32Array.from([0.6, 0.3, 0.1]);
+    const b = blendProbabilities(a, Float32Array.from([0, 0, 1]), 0.5);
+    [0.3, 0.15, 0.55].forEach((v, i) => expect(b[i]).toBeCloseTo(v, 6));
+    // One pixel: background 0.5, GGO 0.3, consolidation 0.2 on a 1 x 1 slice, no patch rules.
+    const p = Float32Array.from([0.5, 0.3, 0.2]);
+    const post = { minLesionMm2: 0, minConsolidationMm2: 0 };
+    expect(labelProbabilities(p, 1, 1, 1, post)[0]).toBe(0);
+    expect(labelProbabilities(p, 1, 1, 1, { ...post, lesionGain: 2 })[0]).toBe(1);
+    expect(labelProbabilities(p, 1, 1, 1, { ...post, lesionGain: 2, consolidationGain: 1.6 })[0]).toBe(2);
+    // Two pixels, one GGO and one consolidation: consolidation is half the lesion area.
+    const two = Float32Array.from([0.1, 0.1, 0.8, 0.2, 0.1, 0.7]);
+    expect(Array.from(labelProbabilities(two, 2, 1, 1, { ...post, minConsolidationShare: 0.5 }))).toEqual([1, 2]);
+    expect(Array.from(labelProbabilities(two, 2, 1, 1, { ...post, minConsolidationShare: 0.6 }))).toEqual([1, 1]);
+  });
+
+  it('labels a slice of any size on the model grid and drops patches under the minimum area', () => {
+    const model = { ...parseUnetModel(JSON.stringify(FIXTURE.model)), minLesionMm2: 1e9 };
+    const hu = Float32Array.from({ length: 37 * 29 }, (_, i) => -900 + (i % 300));
+    const labels = segmentUnet(hu, 37, 29, 0.9, model);
+    expect(labels).toHaveLength(37 * 29);
+    expect(labels.every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe('the shipped unet model', () => {
+  const model = parseUnetModel(readFileSync(new URL('../models/slice-unet.json', import.meta.url)));
+
+  async function dicomSlice(...parts: string[]) {
+    const { frames, info } = await readHu(parseDicom(readFileSync(dataPath(...parts))));
+    return { hu: Float32Array.from(frames[0]), w: info.columns, h: info.rows, sp: info.frames[0].pixelSpacing![1] };
+  }
+  const share = (r: { lesions: Uint8Array; lungs: Uint8Array }) => {
+    const lung = r.lungs.reduce((n, v) => n + (v ? 1 : 0), 0);
+    expect(lung).toBeGreaterThan(10000);
+    return r.lesions.reduce((n, v) => n + (v ? 1 : 0), 0) / lung;
+  };
+
+  it('finds the labelled lesions of training slices and is deterministic', () => {
+    const rows = ['3', '29'].map((id) => {
+      const { img, truth } = labelled(id);
+      return sliceDice(segmentWindowedSlice(img, { method: 'unet', model }).lesions, truth);
+    });
+    const img = labelled('3').img;
+    const a = segmentWindowedSlice(img, { method: 'unet', model }).lesions;
+    const b = segmentWindowedSlice(img, { method: 'unet', model }).lesions;
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+    // The model saw these slices: a working one is far above the unsupervised methods' ~0.4.
+    expect(meanDice(rows).infection).toBeGreaterThan(0.65);
+  }, 120000);
+
+  it('calls a healthy true-HU LIDC slice clean and a COVID-19 slice involved', async () => {
+    const healthy = await dicomSlice('lidc-partial', 'LIDC-IDRI-0001', '-117.500000.dcm');
+    const covid = await dicomSlice('covid-ny-sbu-slices', 'A098752', 'axial', '19010127-128.dcm');
+    const o = { method: 'unet', model, lesion: { lungMarginMm: TRUE_HU_LUNG_MARGIN_MM } };
+    expect(share(segmentHuSlice(healthy.hu, healthy.w, healthy.h, healthy.sp, o))).toBeLessThan(0.03);
+    expect(share(segmentHuSlice(covid.hu, covid.w, covid.h, covid.sp, o))).toBeGreaterThan(0.05);
+  }, 120000);
+});
