@@ -37,7 +37,7 @@ describe('mic segment-slice and eval-slices', () => {
       expect(Math.max(...png.pixels)).toBe(max);
     }
     expect(out.join('')).toMatch(/^unet: lung \d+ px, GGO [\d.]+ %, consolidation [\d.]+ % of lung/);
-  }, 60000);
+  }, 180000);
 
   it('eval-slices scores the default method on a labelled folder', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mic-eval-'));
@@ -53,7 +53,7 @@ describe('mic segment-slice and eval-slices', () => {
     expect(r.perImage.map((p: { name: string }) => p.name)).toEqual(['3', '29']);
     // Training slices of the shipped model: far above the unsupervised methods' ~0.4.
     expect(r.mean.infection).toBeGreaterThan(0.6);
-  }, 60000);
+  }, 180000);
 
   it('refuses unet cross-validation without fold models, and unet training, with one line and exit 2', async () => {
     const imgs = dataPath(...TRAIN, 'Imgs');
