@@ -25,21 +25,25 @@ export function conv2d(x: FeatureMap, l: ConvLayer, relu: boolean): FeatureMap {
   const { h: H, w: W } = x;
   const plane = H * W;
   const out = new Float32Array(l.out * plane);
+  for (let o = 0; o < l.out; o++) out.fill(l.b[o], o * plane, (o + 1) * plane);
   for (let o = 0; o < l.out; o++) {
     const acc = out.subarray(o * plane, (o + 1) * plane);
-    acc.fill(l.b[o]);
+    // Pairs of output channels share each pass over an input channel (half the loads of the input).
+    const pair = l.k === 3 && o + 1 < l.out ? out.subarray((o + 1) * plane, (o + 2) * plane) : null;
     for (let c = 0; c < l.in; c++) {
       const src = x.data.subarray(c * plane, (c + 1) * plane);
       if (l.k === 1) {
         const wt = l.w[o * l.in + c];
         for (let p = 0; p < plane; p++) acc[p] += wt * src[p];
+      } else if (pair) {
+        accumulate3x3Pair(acc, pair, src, H, W, l.w, (o * l.in + c) * 9, ((o + 1) * l.in + c) * 9);
       } else {
-        const base = (o * l.in + c) * 9;
-        accumulate3x3(acc, src, H, W, l.w, base);
+        accumulate3x3(acc, src, H, W, l.w, (o * l.in + c) * 9);
       }
     }
-    if (relu) for (let p = 0; p < plane; p++) if (acc[p] < 0) acc[p] = 0;
+    if (pair) o++;
   }
+  if (relu) for (let p = 0; p < out.length; p++) if (out[p] < 0) out[p] = 0;
   return { c: l.out, h: H, w: W, data: out };
 }
 
@@ -80,6 +84,49 @@ function accumulate3x3(acc: Float32Array, src: Float32Array, H: number, W: numbe
     borderPixel(acc, src, H, W, k, b, y, 0);
     if (W > 1) borderPixel(acc, src, H, W, k, b, y, W - 1);
   }
+}
+
+/** Two output channels at once: acc += src (*) kernel at b, pair += src (*) kernel at b2. */
+function accumulate3x3Pair(
+  acc: Float32Array,
+  pair: Float32Array,
+  src: Float32Array,
+  H: number,
+  W: number,
+  k: Float32Array,
+  b: number,
+  b2: number,
+): void {
+  const [a0, a1, a2, a3, a4, a5, a6, a7, a8] = k.subarray(b, b + 9);
+  const [c0, c1, c2, c3, c4, c5, c6, c7, c8] = k.subarray(b2, b2 + 9);
+  for (let y = 1; y < H - 1; y++) {
+    const r = y * W;
+    for (let p = r + 1, end = r + W - 1; p < end; p++) {
+      const u = p - W;
+      const d = p + W;
+      const s0 = src[u - 1];
+      const s1 = src[u];
+      const s2 = src[u + 1];
+      const s3 = src[p - 1];
+      const s4 = src[p];
+      const s5 = src[p + 1];
+      const s6 = src[d - 1];
+      const s7 = src[d];
+      const s8 = src[d + 1];
+      acc[p] += a0 * s0 + a1 * s1 + a2 * s2 + a3 * s3 + a4 * s4 + a5 * s5 + a6 * s6 + a7 * s7 + a8 * s8;
+      pair[p] += c0 * s0 + c1 * s1 + c2 * s2 + c3 * s3 + c4 * s4 + c5 * s5 + c6 * s6 + c7 * s7 + c8 * s8;
+    }
+  }
+  for (let x = 0; x < W; x++)
+    for (const y of H > 1 ? [0, H - 1] : [0]) {
+      borderPixel(acc, src, H, W, k, b, y, x);
+      borderPixel(pair, src, H, W, k, b2, y, x);
+    }
+  for (let y = 1; y < H - 1; y++)
+    for (const x of W > 1 ? [0, W - 1] : [0]) {
+      borderPixel(acc, src, H, W, k, b, y, x);
+      borderPixel(pair, src, H, W, k, b2, y, x);
+    }
 }
 
 function borderPixel(
