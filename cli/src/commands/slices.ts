@@ -13,17 +13,8 @@ import {
   parseContextModel,
   parsePixelModel,
   parseUnetModel,
-  crossValidateGrid,
-  bestPoint,
-  unetProbabilities,
-  pixelProbabilities,
-  blendProbabilities,
-  trainOnFeatures,
-  assignFolds,
-  labelProbabilities,
-  UNET_POST_GRID,
+  crossValidateUnet,
   type UnetModel,
-  type UnetPost,
   sliceFeatures,
   trainContextOnFeatures,
   trainPixelModel,
@@ -94,25 +85,20 @@ function checkMethod(name: string): string {
 }
 
 /** The shipped models of the supervised methods (trained on the 50 labelled slices, docs/lesions.md). */
-const MODEL_FILES: Record<string, string> = {
-  unet: 'slice-unet.json',
-  mlp: 'slice-mlp.json',
-  context: 'slice-context.json',
-};
-const PARSERS: Record<string, (bytes: Uint8Array) => SliceModel> = {
-  unet: parseUnetModel,
-  mlp: parsePixelModel,
-  context: parseContextModel,
+const MODELS: Record<string, { file: string; parse: (bytes: Uint8Array) => SliceModel }> = {
+  unet: { file: 'slice-unet.json', parse: parseUnetModel },
+  mlp: { file: 'slice-mlp.json', parse: parsePixelModel },
+  context: { file: 'slice-context.json', parse: parseContextModel },
 };
 export const modelPath = (method: string) =>
-  fileURLToPath(new URL(`../../../libs/analysis/models/${MODEL_FILES[method]}`, import.meta.url));
+  fileURLToPath(new URL(`../../../libs/analysis/models/${MODELS[method].file}`, import.meta.url));
 
 function loadModel(method: string, path?: string): SliceModel | undefined {
-  if (!MODEL_FILES[method]) return undefined;
+  if (!MODELS[method]) return undefined;
   const file = path ?? modelPath(method);
   try {
     const bytes = readBytes(file);
-    return PARSERS[method](bytes);
+    return MODELS[method].parse(bytes);
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw new CliError(`${file}: ${(err as Error).message}`);
@@ -184,46 +170,9 @@ async function loadLabelled(imagesDir: string, labelsDir: string): Promise<Label
 
 const round = (v: number | null) => (v === null ? null : Math.round(v * 10000) / 10000);
 
-/**
- * The unet is trained outside mic (PyTorch, training/unet/cv.sh) on mic's folds: each slice is scored with the
- * model of its fold; the post-processing is chosen on the other folds, as the band choice is. `shipped` is the
- * choice on all slices, for the model trained on all of them.
- */
-function crossValidateFoldModels(slices: Labelled[], k: number, seed: number, dir: string) {
-  const models = Array.from({ length: k }, (_, f) => loadModel('unet', join(dir, `fold-${f}.json`)) as UnetModel);
-  // The blend's pixel classifier, trained here on the same folds (as `--cv` of mlp does).
-  const features = slices.map((s) => sliceFeatures(s.hu, s.lungs, s.width, s.height, s.spacingMm));
-  const fold = assignFolds(slices.length, k, seed);
-  const mlps = models.map((_, f) =>
-    trainOnFeatures(slices.flatMap((s, i) => (fold[i] === f ? [] : [{ features: features[i], truth: s.truth }]))),
-  );
-  const predictor = (s: Labelled, f: number) => {
-    if (!s.windowed)
-      return (g: UnetPost) =>
-        segmentHuSlice(s.hu, s.width, s.height, s.spacingMm, {
-          method: 'unet',
-          model: { ...models[f], ...g, mlp: mlps[f] },
-          lesion: bands(s),
-        }).lesions;
-    const i = slices.indexOf(s);
-    const probs = new Map<boolean, Float32Array>();
-    const unet = (mirror: boolean) => {
-      if (!probs.has(mirror))
-        probs.set(mirror, unetProbabilities(s.hu, s.width, s.height, s.spacingMm, models[f], mirror));
-      return probs.get(mirror)!;
-    };
-    let mlp: Float32Array | undefined;
-    return (g: UnetPost) => {
-      const net = unet(g.mirror ?? false);
-      if (!g.mlpWeight) return labelProbabilities(net, s.width, s.height, s.spacingMm, g);
-      mlp ??= pixelProbabilities(features[i], s.width, s.height, s.spacingMm, mlps[f]);
-      const p = blendProbabilities(Float32Array.from(net), mlp, g.mlpWeight);
-      return labelProbabilities(p, s.width, s.height, s.spacingMm, g);
-    };
-  };
-  const cv = crossValidateGrid(slices, k, seed, UNET_POST_GRID, predictor);
-  return { ...cv, shipped: UNET_POST_GRID[bestPoint(cv.dice, UNET_POST_GRID.length, () => true)] };
-}
+/** The unet's fold models (training/unet/cv.sh): fold-0.json .. fold-<k-1>.json, each trained without its fold. */
+const foldModels = (dir: string, k: number) =>
+  Array.from({ length: k }, (_, f) => loadModel('unet', join(dir, `fold-${f}.json`)) as UnetModel);
 
 export function registerSlices(program: Command): void {
   program
@@ -291,7 +240,7 @@ export function registerSlices(program: Command): void {
           const seed = Number(o.seed) || 1;
           const cv =
             method === 'unet'
-              ? crossValidateFoldModels(slices, k, seed, o.foldModels!)
+              ? crossValidateUnet(slices, foldModels(o.foldModels!, k), seed, bands)
               : method === 'mlp' || method === 'context'
                 ? crossValidateTrained(slices, k, seed, {}, method)
                 : crossValidate(method, slices, k, seed);
@@ -332,7 +281,7 @@ export function registerSlices(program: Command): void {
     .action(async (o: { images: string; labels: string; out: string; method: string }) => {
       if (o.method === 'unet')
         throw new CliError('unet is trained with PyTorch outside mic: bash training/unet/cv.sh (docs/lesions.md)', 2);
-      if (!MODEL_FILES[o.method]) throw new CliError(`--method must be mlp or context, not '${o.method}'`, 2);
+      if (!MODELS[o.method]) throw new CliError(`--method must be mlp or context, not '${o.method}'`, 2);
       const slices = await loadLabelled(o.images, o.labels);
       const model =
         o.method === 'mlp'

@@ -6,7 +6,8 @@ import { meanDice, sliceDice, type SliceDice } from './dice.js';
 import { assignFolds } from './folds.js';
 import { sliceFeatures } from './features.js';
 import { labelWithContext, trainContextOnFeatures, type ContextTrainOptions } from './context.js';
-import { labelFromFeatures, trainOnFeatures } from './pixel.js';
+import { labelFromFeatures, pixelProbabilities, trainOnFeatures } from './pixel.js';
+import { UNET_POST_GRID, unetLabels, unetMethod, unetProbabilities, type UnetModel, type UnetPost } from './unet.js';
 
 export { assignFolds };
 
@@ -106,6 +107,43 @@ export function crossValidateTrained(
 }
 
 /**
+ * k-fold cross-validation of the unet, trained outside mic (PyTorch, training/unet/cv.sh) on these folds: each
+ * slice is scored with `models[fold]`; the blend's pixel classifier is trained here on the same folds; the
+ * post-processing is chosen on the other folds, as the band choice is. `shipped` is the choice on all slices, for
+ * the model trained on all of them. `lesion(s)` gives a slice's lesion options (the true-HU lung margin).
+ */
+export function crossValidateUnet<S extends LabelledSlice & { windowed: boolean }>(
+  slices: S[],
+  models: UnetModel[],
+  seed = 1,
+  lesion: (s: S) => LesionOptions = () => ({}),
+) {
+  const k = models.length;
+  const features = slices.map((s) => sliceFeatures(s.hu, s.lungs, s.width, s.height, s.spacingMm));
+  const fold = assignFolds(slices.length, k, seed);
+  const mlps = models.map((_, f) =>
+    trainOnFeatures(slices.flatMap((s, i) => (fold[i] === f ? [] : [{ features: features[i], truth: s.truth }]))),
+  );
+  const predictor = (s: S, f: number, i: number) => {
+    if (!s.windowed) {
+      const { hu, lung } = volumes(s);
+      return (g: UnetPost) => unetMethod({ ...models[f], ...g, mlp: mlps[f] }).partition(hu, lung, lesion(s)).data;
+    }
+    // The network passes and the pixel classifier run once per slice; only the post-processing varies.
+    const net = new Map<boolean, Float32Array>();
+    let mlp: Float32Array | undefined;
+    const pixel = () => (mlp ??= pixelProbabilities(features[i], s.width, s.height, s.spacingMm, mlps[f]));
+    return (g: UnetPost) => {
+      const mirror = g.mirror ?? false;
+      if (!net.has(mirror)) net.set(mirror, unetProbabilities(s.hu, s.width, s.height, s.spacingMm, models[f], mirror));
+      return unetLabels(net.get(mirror)!, pixel, s.width, s.height, s.spacingMm, g);
+    };
+  };
+  const cv = crossValidateGrid(slices, k, seed, UNET_POST_GRID, predictor);
+  return { ...cv, shipped: UNET_POST_GRID[bestPoint(cv.dice, UNET_POST_GRID.length, () => true)] };
+}
+
+/**
  * k-fold cross-validation of the band choice: slices shuffled with a fixed seed into k folds; on each, the grid
  * point with the best mean of infection, GGO and consolidation Dice on the other folds is scored on the fold.
  */
@@ -130,19 +168,19 @@ export function crossValidateGrid<S extends LabelledSlice, G>(
   k: number,
   seed: number,
   grid: G[],
-  predictor: (s: S, fold: number) => (g: G) => Uint8Array,
+  predictor: (s: S, fold: number, index: number) => (g: G) => Uint8Array,
 ): Omit<CvResult, 'chosen'> & { chosen: G[]; dice: SliceDice[][] } {
   const fold = assignFolds(slices.length, k, seed);
   // dice[s][g]: Dice of slice s under grid point g.
   const dice = slices.map((s, i) => {
-    const predict = predictor(s, fold[i]);
+    const predict = predictor(s, fold[i], i);
     return grid.map((g) => sliceDice(predict(g), s.truth));
   });
   const perSlice: CvResult['perSlice'] = [];
   const chosen: G[] = [];
   for (let f = 0; f < k; f++) {
-    chosen.push(grid[bestPoint(dice, grid.length, (s) => fold[s] !== f)]);
-    const best = grid.indexOf(chosen[f]);
+    const best = bestPoint(dice, grid.length, (s) => fold[s] !== f);
+    chosen.push(grid[best]);
     slices.forEach((s, i) => {
       if (fold[i] === f) perSlice.push({ name: s.name, fold: f, ...dice[i][best] });
     });

@@ -261,6 +261,23 @@ export function blendProbabilities(a: Float32Array, b: Float32Array, w: number):
   return a;
 }
 
+/**
+ * Labels from the network's probabilities, blended first with the pixel classifier's (`mlp()`, asked for only when
+ * the post-processing blends) where `post.mlpWeight` says.
+ */
+export function unetLabels(
+  net: Float32Array,
+  mlp: () => Float32Array,
+  width: number,
+  height: number,
+  spacingMm: number,
+  post: UnetPost,
+): Uint8Array {
+  const w = post.mlpWeight ?? 0;
+  const p = w > 0 ? blendProbabilities(Float32Array.from(net), mlp(), w) : net;
+  return labelProbabilities(p, width, height, spacingMm, post);
+}
+
 /** Labels 0/1/2 of one slice; `lungs` (the slice lung field) is needed only when the model blends in its mlp. */
 export function segmentUnet(
   hu: Float32Array,
@@ -271,12 +288,12 @@ export function segmentUnet(
   lungs?: Uint8Array,
 ): Uint8Array {
   const net = unetProbabilities(hu, width, height, spacingMm, model);
-  const w = model.mlpWeight ?? 0;
-  if (!(w > 0 && model.mlp)) return labelProbabilities(net, width, height, spacingMm, model);
-  if (!lungs) throw new RangeError('this unet model blends its mlp: the lung field is needed');
-  const f = sliceFeatures(hu, lungs, width, height, spacingMm);
-  const p = blendProbabilities(Float32Array.from(net), pixelProbabilities(f, width, height, spacingMm, model.mlp), w);
-  return labelProbabilities(p, width, height, spacingMm, model);
+  const mlp = () => {
+    if (!model.mlp) throw new RangeError('this unet model blends an mlp it does not carry');
+    if (!lungs) throw new RangeError('this unet model blends its mlp: the lung field is needed');
+    return pixelProbabilities(sliceFeatures(hu, lungs, width, height, spacingMm), width, height, spacingMm, model.mlp);
+  };
+  return unetLabels(net, mlp, width, height, spacingMm, model);
 }
 
 /** The model as a `LesionMethod` (every axial slice on its own). */
