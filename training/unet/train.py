@@ -4,7 +4,7 @@ The platform runs the network in TypeScript (libs/analysis/src/slices/unet.ts); 
 Input of the network: pseudo-HU from the image's own histogram (the same anchors as calibrate.ts), clipped to
 [-1050, 0] HU and scaled to [-1.1, 1], on a 1.25 mm grid (windowed slices are taken as 320 mm wide).
 
-  python train.py --images <Imgs> --labels <GT> --out model.json [--holdout names.txt] [--epochs N]
+  python train.py --images <Imgs> --labels <GT> --out model.json [--holdout names.txt] [--epochs N] [--image-dice W]
 """
 
 import argparse
@@ -150,7 +150,7 @@ def augment(x, t, gen, crop):
     return xo, to[:, 0].long()
 
 
-def loss_fn(logits, t):
+def loss_fn(logits, t, image_dice=0.0):
     ce = F.cross_entropy(logits, t, weight=torch.tensor([1.0, 1.5, 2.0]))
     p = logits.softmax(1)
     dims = (0, 2, 3)
@@ -160,7 +160,14 @@ def loss_fn(logits, t):
     dice = (2 * inter + 1) / (den + 1)
     pi, ti = p[:, 1:].sum(1), (t > 0).float()
     dinf = (2 * (pi * ti).sum() + 1) / (pi.sum() + ti.sum() + 1)
-    return ce + (1 - dice[1]) + (1 - dice[2]) + (1 - dinf)
+    loss = ce + (1 - dice[1]) + (1 - dice[2]) + (1 - dinf)
+    if image_dice:
+        # The score is a mean of per-slice Dice: a small consolidation counts as much as a large one, and any
+        # consolidation called on a slice without one scores 0. The batch Dice above sees neither.
+        pc, tc = p[:, 2], onehot[:, 2]
+        per = (2 * (pc * tc).sum((1, 2)) + 1) / (pc.sum((1, 2)) + tc.sum((1, 2)) + 1)
+        loss = loss + image_dice * (1 - per).mean()
+    return loss
 
 
 def slice_dice(pred, truth):
@@ -176,7 +183,7 @@ def mean_dice(rows):
     return [float(np.mean([r[k] for r in rows if r[k] is not None])) for k in range(3)]
 
 
-def train(data, epochs, seed, widths, batch, crop, log):
+def train(data, epochs, seed, widths, batch, crop, log, image_dice=0.0):
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     net = UNet(widths)
@@ -193,7 +200,7 @@ def train(data, epochs, seed, widths, batch, crop, log):
         for i in range(0, len(data), batch):
             idx = perm[i : i + batch]
             xb, tb = augment(x[idx], t[idx], gen, crop)
-            loss = loss_fn(net(xb), tb)
+            loss = loss_fn(net(xb), tb, image_dice)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -251,14 +258,17 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--crop", type=int, default=192)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--image-dice", type=float, default=0.0,
+                    help="weight of a per-slice consolidation Dice term (0: off, as shipped; see docs/lesions.md)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     data = load(a.images, a.labels)
     held = set(open(a.holdout).read().split()) if a.holdout else set()
     part = [d for d in data if d[0] not in held]
     widths = tuple(int(w) for w in a.widths.split(","))
-    net = train(part, a.epochs, a.seed, widths, a.batch, a.crop, True)
-    meta = {"minLesionMm2": 30, "minConsolidationMm2": 50, "trainedOn": len(part), "epochs": a.epochs, "seed": a.seed}
+    net = train(part, a.epochs, a.seed, widths, a.batch, a.crop, True, a.image_dice)
+    meta = {"minLesionMm2": 30, "minConsolidationMm2": 50, "trainedOn": len(part), "epochs": a.epochs, "seed": a.seed,
+            "imageDice": a.image_dice}
     export(net, a.out, meta)
     if held:
         rows = [slice_dice(predict(net, d[1]), d[2].numpy()) for d in data if d[0] in held]
