@@ -150,23 +150,22 @@ def augment(x, t, gen, crop):
     return xo, to[:, 0].long()
 
 
+def soft_dice(p, t, dims=None):
+    """(2 |p t| + 1) / (|p| + |t| + 1), summed over dims (all when None)."""
+    return (2 * (p * t).sum(dims) + 1) / (p.sum(dims) + t.sum(dims) + 1)
+
+
 def loss_fn(logits, t, image_dice=0.0):
     ce = F.cross_entropy(logits, t, weight=torch.tensor([1.0, 1.5, 2.0]))
     p = logits.softmax(1)
-    dims = (0, 2, 3)
     onehot = F.one_hot(t, 3).permute(0, 3, 1, 2).float()
-    inter = (p * onehot).sum(dims)
-    den = p.sum(dims) + onehot.sum(dims)
-    dice = (2 * inter + 1) / (den + 1)
-    pi, ti = p[:, 1:].sum(1), (t > 0).float()
-    dinf = (2 * (pi * ti).sum() + 1) / (pi.sum() + ti.sum() + 1)
+    dice = soft_dice(p, onehot, (0, 2, 3))
+    dinf = soft_dice(p[:, 1:].sum(1), (t > 0).float())
     loss = ce + (1 - dice[1]) + (1 - dice[2]) + (1 - dinf)
     if image_dice:
         # The score is a mean of per-slice Dice: a small consolidation counts as much as a large one, and any
         # consolidation called on a slice without one scores 0. The batch Dice above sees neither.
-        pc, tc = p[:, 2], onehot[:, 2]
-        per = (2 * (pc * tc).sum((1, 2)) + 1) / (pc.sum((1, 2)) + tc.sum((1, 2)) + 1)
-        loss = loss + image_dice * (1 - per).mean()
+        loss = loss + image_dice * (1 - soft_dice(p[:, 2], onehot[:, 2], (1, 2))).mean()
     return loss
 
 
