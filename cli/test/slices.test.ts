@@ -62,6 +62,10 @@ describe('mic segment-slice and eval-slices', () => {
     expect(await run(['node', 'mic', ...cv])).toBe(2);
     expect(err.join('')).toMatch(/--fold-models/);
     err.length = 0;
+    const grid = [...cv, '--fold-models', labels, '--post-grid', 'wide'];
+    expect(await run(['node', 'mic', ...grid])).toBe(2);
+    expect(err.join('')).toMatch(/--post-grid must be split or blend, not 'wide'/);
+    err.length = 0;
     const train = ['train-slices', '--images', imgs, '--labels', labels, '--out', '/dev/null', '--method', 'unet'];
     expect(await run(['node', 'mic', ...train])).toBe(2);
     expect(err.join('').trim().split('\n')).toEqual([expect.stringMatching(/training\/unet\/cv\.sh/)]);

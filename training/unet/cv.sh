@@ -2,8 +2,8 @@
 # The unet slice model: 5-fold CV on mic's own folds, then the shipped model from all labelled slices.
 # Usage (repository root, after `npx tsc -b`): bash training/unet/cv.sh [labelled folder] [work dir]
 # Seeded, but figures move a little between machines; about 1-1.5 h on 2 CPU cores. EPOCHS (150) and IMAGE_DICE (0)
-# set the training (docs/lesions.md). Python packages: training/unet/requirements.txt in a virtual environment
-# (default ~/.cache/mic/train-venv, PYTHON overrides).
+# set the training, POST_GRID (split) the post-processing grid the CV chooses from (docs/lesions.md). Python
+# packages: training/unet/requirements.txt in a virtual environment (default ~/.cache/mic/train-venv, PYTHON overrides).
 set -euo pipefail
 data=${1:-../shared/data/infnet-covid-semiseg/TrainingSet/MultiClassInfection-Train}
 work=${2:-$HOME/.cache/mic/unet-cv}
@@ -29,7 +29,7 @@ export -f train_one
 export py data work epochs image_dice threads
 printf '%s\n' 0 1 2 3 4 all | xargs -P "$jobs" -I{} bash -c 'train_one {}'
 nice -n 10 npx mic eval-slices --images "$data/Imgs" --labels "$data/GT" --method unet --cv 5 \
-  --fold-models "$work" --json >"$work/cv.json"
+  --fold-models "$work" --post-grid "${POST_GRID:-split}" --json >"$work/cv.json"
 # The shipped model: trained on all slices, with the post-processing the CV chose on all of them, and the shipped
 # mlp (also trained on all of them) embedded where that choice blends it in.
 node -e 'const fs=require("fs");const read=(f)=>JSON.parse(fs.readFileSync(f,"utf8"));

@@ -14,6 +14,7 @@ import {
   parsePixelModel,
   parseUnetModel,
   crossValidateUnet,
+  UNET_GRIDS,
   type UnetModel,
   sliceFeatures,
   trainContextOnFeatures,
@@ -215,6 +216,11 @@ export function registerSlices(program: Command): void {
     .option('--cv <k>', 'k-fold cross-validation (band choice, or training of mlp/context); reports held-out Dice')
     .option('--fold-models <dir>', 'with --cv and unet: fold-0.json .. fold-<k-1>.json, each trained without its fold')
     .option('--seed <n>', 'fold shuffle seed for --cv', '1')
+    .option(
+      '--post-grid <name>',
+      'with --cv and unet: post-processing grid, split (default) or blend (the earlier one)',
+      'split',
+    )
     .option('--json', 'print JSON')
     .action(
       async (o: {
@@ -226,10 +232,13 @@ export function registerSlices(program: Command): void {
         seed: string;
         json?: boolean;
         foldModels?: string;
+        postGrid: string;
       }) => {
         const method = checkMethod(o.method);
         if (method === 'unet' && o.cv !== undefined && !o.foldModels)
           throw new CliError('--cv with unet needs --fold-models <dir> (fold models from training/unet/cv.sh)', 2);
+        if (!Object.hasOwn(UNET_GRIDS, o.postGrid))
+          throw new CliError(`--post-grid must be ${Object.keys(UNET_GRIDS).join(' or ')}, not '${o.postGrid}'`, 2);
         const model = o.cv === undefined ? loadModel(method, o.model) : undefined;
         const slices = await loadLabelled(o.images, o.labels);
         let result: Record<string, unknown>;
@@ -240,7 +249,13 @@ export function registerSlices(program: Command): void {
           const seed = Number(o.seed) || 1;
           const cv =
             method === 'unet'
-              ? crossValidateUnet(slices, foldModels(o.foldModels!, k), seed, bands)
+              ? crossValidateUnet(
+                  slices,
+                  foldModels(o.foldModels!, k),
+                  seed,
+                  bands,
+                  UNET_GRIDS[o.postGrid as keyof typeof UNET_GRIDS],
+                )
               : method === 'mlp' || method === 'context'
                 ? crossValidateTrained(slices, k, seed, {}, method)
                 : crossValidate(method, slices, k, seed);
@@ -251,6 +266,8 @@ export function registerSlices(program: Command): void {
             ...('shipped' in cv ? { shipped: cv.shipped } : {}),
             mean: cv.mean,
             perImage: cv.perSlice,
+            // Every grid point's mean over all held-out slices: how flat the grid is (docs/lesions.md).
+            ...('points' in cv ? { points: cv.points } : {}),
           };
         } else {
           const perImage = slices.map((s) => {

@@ -4,6 +4,8 @@ import {
   ModelFormatError,
   blendProbabilities,
   labelProbabilities,
+  unetLabels,
+  unetProbabilities,
   conv2d,
   parseUnetModel,
   resizeBilinear,
@@ -81,6 +83,37 @@ describe('unet runtime', () => {
     const two = Float32Array.from([0.1, 0.1, 0.8, 0.2, 0.1, 0.7]);
     expect(Array.from(labelProbabilities(two, 2, 1, 1, { ...post, minConsolidationShare: 0.5 }))).toEqual([1, 2]);
     expect(Array.from(labelProbabilities(two, 2, 1, 1, { ...post, minConsolidationShare: 0.6 }))).toEqual([1, 1]);
+  });
+
+  it('splits GGO from consolidation by the network alone where the post-processing says so', () => {
+    // One pixel: the network says consolidation, the pixel classifier background; blended half and half the pixel
+    // is a lesion (background 0.25, GGO 0.45) and the blend calls it GGO; the network alone calls it consolidation.
+    const net = Float32Array.from([0.2, 0.3, 0.5]);
+    const mlp = Float32Array.from([0.3, 0.6, 0.1]);
+    const post = { minLesionMm2: 0, minConsolidationMm2: 0, mlpWeight: 0.5 };
+    expect(unetLabels(net, () => mlp, 1, 1, 1, post)[0]).toBe(1);
+    expect(unetLabels(net, () => mlp, 1, 1, 1, { ...post, splitByNetwork: true })[0]).toBe(2);
+    // Lesion or not still comes from the blend: with a confident background classifier the pixel is background.
+    const clear = Float32Array.from([1, 0, 0]);
+    expect(unetLabels(net, () => clear, 1, 1, 1, { ...post, mlpWeight: 0.8, splitByNetwork: true })[0]).toBe(0);
+    expect(net[2]).toBe(0.5);
+    expect(() => parseUnetModel(JSON.stringify({ ...FIXTURE.model, flipRows: 1 }))).toThrow(/flipRows/);
+  });
+
+  it('averages the flipped passes: a slice and its flipped copy get flipped probabilities', () => {
+    const model = parseUnetModel(JSON.stringify(FIXTURE.model));
+    const [w, h] = [24, 16];
+    // Each channel turned 180 degrees (flipped both ways).
+    const turn = (p: Float32Array) =>
+      Float32Array.from(p, (_, i) => {
+        const [c, y, x] = [Math.floor(i / (w * h)), Math.floor((i % (w * h)) / w), i % w];
+        return p[c * w * h + (h - 1 - y) * w + (w - 1 - x)];
+      });
+    const hu = Float32Array.from({ length: w * h }, (_, i) => -1000 + ((i * 37) % 900));
+    const probs = (x: Float32Array, passes: boolean) => unetProbabilities(x, w, h, model.gridMm, model, passes, passes);
+    expect(maxDiff(probs(hu, true), turn(probs(turn(hu), true)))).toBeLessThan(1e-5);
+    // One pass alone is not symmetric, so the check above means something.
+    expect(maxDiff(probs(hu, false), turn(probs(turn(hu), false)))).toBeGreaterThan(1e-3);
   });
 
   it('labels a slice of any size on the model grid and drops patches under the minimum area', () => {

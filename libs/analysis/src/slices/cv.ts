@@ -7,9 +7,20 @@ import { assignFolds } from './folds.js';
 import { sliceFeatures } from './features.js';
 import { labelWithContext, trainContextOnFeatures, type ContextTrainOptions } from './context.js';
 import { labelFromFeatures, pixelProbabilities, trainOnFeatures } from './pixel.js';
-import { UNET_POST_GRID, unetLabels, unetMethod, unetProbabilities, type UnetModel, type UnetPost } from './unet.js';
+import {
+  UNET_BLEND_GRID,
+  UNET_POST_GRID,
+  unetLabels,
+  unetMethod,
+  unetProbabilities,
+  type UnetModel,
+  type UnetPost,
+} from './unet.js';
 
 export { assignFolds };
+
+/** The unet's post-processing grids by name (`mic eval-slices --post-grid`). */
+export const UNET_GRIDS = { split: UNET_POST_GRID, blend: UNET_BLEND_GRID } as const;
 
 /** A labelled slice already in (pseudo-)HU with its lung field. */
 export interface LabelledSlice {
@@ -110,13 +121,17 @@ export function crossValidateTrained(
  * k-fold cross-validation of the unet, trained outside mic (PyTorch, training/unet/cv.sh) on these folds: each
  * slice is scored with `models[fold]`; the blend's pixel classifier is trained here on the same folds; the
  * post-processing is chosen on the other folds, as the band choice is. `shipped` is the choice on all slices, for
- * the model trained on all of them. `lesion(s)` gives a slice's lesion options (the true-HU lung margin).
+ * the model trained on all of them; `points` the mean Dice of every grid point over all slices (each slice by the
+ * fold model that did not see it: held-out for a point fixed in advance, optimistic for the best of them).
+ * `lesion(s)` gives a slice's lesion options (the true-HU lung margin); `grid` the post-processing choices
+ * (`UNET_POST_GRID`, or the earlier `UNET_BLEND_GRID`).
  */
 export function crossValidateUnet<S extends LabelledSlice & { windowed: boolean }>(
   slices: S[],
   models: UnetModel[],
   seed = 1,
   lesion: (s: S) => LesionOptions = () => ({}),
+  grid: UnetPost[] = UNET_POST_GRID,
 ) {
   const k = models.length;
   const features = slices.map((s) => sliceFeatures(s.hu, s.lungs, s.width, s.height, s.spacingMm));
@@ -130,17 +145,19 @@ export function crossValidateUnet<S extends LabelledSlice & { windowed: boolean 
       return (g: UnetPost) => unetMethod({ ...models[f], ...g, mlp: mlps[f] }).partition(hu, lung, lesion(s)).data;
     }
     // The network passes and the pixel classifier run once per slice; only the post-processing varies.
-    const net = new Map<boolean, Float32Array>();
+    const net = new Map<string, Float32Array>();
     let mlp: Float32Array | undefined;
     const pixel = () => (mlp ??= pixelProbabilities(features[i], s.width, s.height, s.spacingMm, mlps[f]));
     return (g: UnetPost) => {
-      const mirror = g.mirror ?? false;
-      if (!net.has(mirror)) net.set(mirror, unetProbabilities(s.hu, s.width, s.height, s.spacingMm, models[f], mirror));
-      return unetLabels(net.get(mirror)!, pixel, s.width, s.height, s.spacingMm, g);
+      const [mirror, rows] = [g.mirror ?? false, g.flipRows ?? false];
+      const key = `${mirror}/${rows}`;
+      if (!net.has(key)) net.set(key, unetProbabilities(s.hu, s.width, s.height, s.spacingMm, models[f], mirror, rows));
+      return unetLabels(net.get(key)!, pixel, s.width, s.height, s.spacingMm, g);
     };
   };
-  const cv = crossValidateGrid(slices, k, seed, UNET_POST_GRID, predictor);
-  return { ...cv, shipped: UNET_POST_GRID[bestPoint(cv.dice, UNET_POST_GRID.length, () => true)] };
+  const cv = crossValidateGrid(slices, k, seed, grid, predictor);
+  const points = grid.map((post, g) => ({ post, mean: meanDice(cv.dice.map((row) => row[g])) }));
+  return { ...cv, shipped: grid[bestPoint(cv.dice, grid.length, () => true)], points };
 }
 
 /**

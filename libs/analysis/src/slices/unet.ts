@@ -33,6 +33,13 @@ export interface UnetModel {
   consolidationGain?: number;
   /** Average with the prediction of the left-right mirrored slice. */
   mirror?: boolean;
+  /** Also average the up-down flipped slice (and, with `mirror`, the slice flipped both ways): 4 passes. */
+  flipRows?: boolean;
+  /**
+   * With a blend: lesion or not from the blend, GGO or consolidation from the network alone (the pixel classifier
+   * is weaker on that split than on finding lesions).
+   */
+  splitByNetwork?: boolean;
   /** Weight of the pixel classifier's probabilities (`mlp`, embedded) blended with the network's. */
   mlpWeight?: number;
   mlp?: PixelModel;
@@ -47,12 +54,38 @@ export type UnetPost = Pick<
   | 'lesionGain'
   | 'consolidationGain'
   | 'mirror'
+  | 'flipRows'
   | 'mlpWeight'
+  | 'splitByNetwork'
   | 'minConsolidationShare'
 >;
 
-/** The grid of post-processing choices the CV searches (on the other folds, like the band choice). */
+/**
+ * The grid of post-processing choices the CV searches (on the other folds, like the band choice): four flipped
+ * passes, GGO/consolidation split by the network, lesion or not from the blend (docs/lesions.md).
+ */
 export const UNET_POST_GRID: UnetPost[] = [0, 0.35, 0.6].flatMap((mlpWeight) =>
+  [1, 1.4].flatMap((lesionGain) =>
+    [0.8, 1, 1.25].flatMap((consolidationGain) =>
+      [50, 150, 400].flatMap((minConsolidationMm2) =>
+        [0, 0.1].map((minConsolidationShare) => ({
+          mlpWeight,
+          mirror: true,
+          flipRows: true,
+          splitByNetwork: true,
+          lesionGain,
+          consolidationGain,
+          minConsolidationMm2,
+          minConsolidationShare,
+          minLesionMm2: 30,
+        })),
+      ),
+    ),
+  ),
+);
+
+/** The earlier grid (up to 2026-12): mirror or not, GGO/consolidation split by the blend too. */
+export const UNET_BLEND_GRID: UnetPost[] = [0, 0.35, 0.6].flatMap((mlpWeight) =>
   [false, true].flatMap((mirror) =>
     [1, 1.4].flatMap((lesionGain) =>
       [0.8, 1, 1.25].flatMap((consolidationGain) =>
@@ -98,6 +131,8 @@ export function parseUnetModel(bytes: Uint8Array | string): UnetModel {
     throw new ModelFormatError('model widths broken');
   for (const k of ['gridMm', 'minLesionMm2', 'minConsolidationMm2'] as const)
     if (typeof m[k] !== 'number' || !(m[k] >= 0)) throw new ModelFormatError(`model ${k} missing or negative`);
+  for (const k of ['mirror', 'flipRows', 'splitByNetwork'] as const)
+    if (m[k] !== undefined && typeof m[k] !== 'boolean') throw new ModelFormatError(`model ${k} must be true or false`);
   for (const k of ['lesionGain', 'consolidationGain'] as const)
     if (m[k] !== undefined && !(m[k] > 0)) throw new ModelFormatError(`model ${k} must be positive`);
   const w = m.mlpWeight ?? 0;
@@ -194,7 +229,10 @@ function padEdge(src: Float32Array, h: number, w: number, H: number, W: number):
   return out;
 }
 
-/** Class probabilities (3 x height x width) of one slice; `mirror` also runs the left-right mirrored slice. */
+/**
+ * Class probabilities (3 x height x width) of one slice, averaged over the passes `mirror` (left-right) and
+ * `flipRows` (up-down) ask for.
+ */
 export function unetProbabilities(
   hu: Float32Array,
   width: number,
@@ -202,6 +240,7 @@ export function unetProbabilities(
   spacingMm: number,
   model: UnetModel,
   mirror = model.mirror ?? false,
+  flipRows = model.flipRows ?? false,
 ): Float32Array {
   const gw = Math.max(1, Math.round((width * spacingMm) / model.gridMm));
   const gh = Math.max(1, Math.round((height * spacingMm) / model.gridMm));
@@ -210,30 +249,47 @@ export function unetProbabilities(
   const PH = Math.ceil(gh / m) * m;
   const grid = resizeBilinear(hu.map(unetInput), 1, height, width, gh, gw);
   const crop = new Float32Array(3 * gh * gw);
-  for (const flip of mirror ? [false, true] : [false]) {
-    const input = flip ? mirrorRows(grid, 1, gh, gw) : grid;
-    const p = unetForward(model, { c: 1, h: PH, w: PW, data: padEdge(input, gh, gw, PH, PW) }).data;
+  const passes = (mirror ? [false, true] : [false]).flatMap((fx) =>
+    (flipRows ? [false, true] : [false]).map((fy) => [fx, fy]),
+  );
+  for (const [fx, fy] of passes) {
+    const p = unetForward(model, {
+      c: 1,
+      h: PH,
+      w: PW,
+      data: padEdge(flip(grid, gh, gw, fx, fy), gh, gw, PH, PW),
+    }).data;
     for (let c = 0; c < 3; c++)
-      for (let y = 0; y < gh; y++)
-        for (let x = 0; x < gw; x++)
-          crop[c * gh * gw + y * gw + x] += p[c * PH * PW + y * PW + (flip ? gw - 1 - x : x)] / (mirror ? 2 : 1);
+      for (let y = 0; y < gh; y++) {
+        const row = c * PH * PW + (fy ? gh - 1 - y : y) * PW;
+        for (let x = 0; x < gw; x++) crop[c * gh * gw + y * gw + x] += p[row + (fx ? gw - 1 - x : x)] / passes.length;
+      }
   }
   return resizeBilinear(crop, 3, gh, gw, height, width);
 }
 
-function mirrorRows(src: Float32Array, c: number, h: number, w: number): Float32Array {
+/** One h x w channel flipped left-right (`fx`) and/or up-down (`fy`). */
+function flip(src: Float32Array, h: number, w: number, fx: boolean, fy: boolean): Float32Array {
+  if (!fx && !fy) return src;
   const out = new Float32Array(src.length);
-  for (let r = 0; r < c * h; r++) for (let x = 0; x < w; x++) out[r * w + x] = src[r * w + w - 1 - x];
+  for (let y = 0; y < h; y++) {
+    const r = (fy ? h - 1 - y : y) * w;
+    for (let x = 0; x < w; x++) out[y * w + x] = src[r + (fx ? w - 1 - x : x)];
+  }
   return out;
 }
 
-/** Labels 0/1/2 from class probabilities: weighted arg-max, then the small-patch rules. */
+/**
+ * Labels 0/1/2 from class probabilities: weighted arg-max, then the small-patch rules. `split`, where given,
+ * decides GGO or consolidation of the pixels `p` calls lesion.
+ */
 export function labelProbabilities(
   p: Float32Array,
   width: number,
   height: number,
   spacingMm: number,
   post: UnetPost,
+  split: Float32Array = p,
 ): Uint8Array {
   const n = width * height;
   const g = post.lesionGain ?? 1;
@@ -241,7 +297,7 @@ export function labelProbabilities(
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const [a, b, c] = [p[i], g * p[n + i], gc * p[2 * n + i]];
-    out[i] = a >= b && a >= c ? 0 : b >= c ? 1 : 2;
+    out[i] = a >= b && a >= c ? 0 : split[n + i] >= (post.consolidationGain ?? 1) * split[2 * n + i] ? 1 : 2;
   }
   const dims: Vec3 = [width, height, 1];
   cleanLabels(out, dims, spacingMm, post.minLesionMm2, post.minConsolidationMm2);
@@ -275,7 +331,7 @@ export function unetLabels(
 ): Uint8Array {
   const w = post.mlpWeight ?? 0;
   const p = w > 0 ? blendProbabilities(Float32Array.from(net), mlp(), w) : net;
-  return labelProbabilities(p, width, height, spacingMm, post);
+  return labelProbabilities(p, width, height, spacingMm, post, post.splitByNetwork ? net : p);
 }
 
 /** Labels 0/1/2 of one slice; `lungs` (the slice lung field) is needed only when the model blends in its mlp. */
