@@ -60,50 +60,40 @@ export type UnetPost = Pick<
   | 'minConsolidationShare'
 >;
 
+/** Every combination of the values given per option, the first option varying slowest (the CV's tie order). */
+function combinations(axes: { [K in keyof UnetPost]?: UnetPost[K][] }): UnetPost[] {
+  return Object.entries(axes).reduce<UnetPost[]>(
+    (points, [key, values]) => points.flatMap((p) => values.map((v) => ({ ...p, [key]: v }))),
+    [{} as UnetPost],
+  );
+}
+
 /**
  * The grid of post-processing choices the CV searches (on the other folds, like the band choice): four flipped
  * passes, GGO/consolidation split by the network, lesion or not from the blend (docs/lesions.md).
  */
-export const UNET_POST_GRID: UnetPost[] = [0, 0.35, 0.6].flatMap((mlpWeight) =>
-  [1, 1.4].flatMap((lesionGain) =>
-    [0.8, 1, 1.25].flatMap((consolidationGain) =>
-      [50, 150, 400].flatMap((minConsolidationMm2) =>
-        [0, 0.1].map((minConsolidationShare) => ({
-          mlpWeight,
-          mirror: true,
-          flipRows: true,
-          splitByNetwork: true,
-          lesionGain,
-          consolidationGain,
-          minConsolidationMm2,
-          minConsolidationShare,
-          minLesionMm2: 30,
-        })),
-      ),
-    ),
-  ),
-);
+export const UNET_POST_GRID: UnetPost[] = combinations({
+  mlpWeight: [0, 0.35, 0.6],
+  mirror: [true],
+  flipRows: [true],
+  splitByNetwork: [true],
+  lesionGain: [1, 1.4],
+  consolidationGain: [0.8, 1, 1.25],
+  minConsolidationMm2: [50, 150, 400],
+  minConsolidationShare: [0, 0.1],
+  minLesionMm2: [30],
+});
 
 /** The earlier grid (up to 2026-12): mirror or not, GGO/consolidation split by the blend too. */
-export const UNET_BLEND_GRID: UnetPost[] = [0, 0.35, 0.6].flatMap((mlpWeight) =>
-  [false, true].flatMap((mirror) =>
-    [1, 1.4].flatMap((lesionGain) =>
-      [0.8, 1, 1.25].flatMap((consolidationGain) =>
-        [50, 150, 400].flatMap((minConsolidationMm2) =>
-          [0, 0.1].map((minConsolidationShare) => ({
-            mlpWeight,
-            mirror,
-            lesionGain,
-            consolidationGain,
-            minConsolidationMm2,
-            minConsolidationShare,
-            minLesionMm2: 30,
-          })),
-        ),
-      ),
-    ),
-  ),
-);
+export const UNET_BLEND_GRID: UnetPost[] = combinations({
+  mlpWeight: [0, 0.35, 0.6],
+  mirror: [false, true],
+  lesionGain: [1, 1.4],
+  consolidationGain: [0.8, 1, 1.25],
+  minConsolidationMm2: [50, 150, 400],
+  minConsolidationShare: [0, 0.1],
+  minLesionMm2: [30],
+});
 
 interface RawLayer {
   out: number;
@@ -293,11 +283,12 @@ export function labelProbabilities(
 ): Uint8Array {
   const n = width * height;
   const g = post.lesionGain ?? 1;
-  const gc = g * (post.consolidationGain ?? 1);
+  const cg = post.consolidationGain ?? 1;
+  const gc = g * cg;
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const [a, b, c] = [p[i], g * p[n + i], gc * p[2 * n + i]];
-    out[i] = a >= b && a >= c ? 0 : split[n + i] >= (post.consolidationGain ?? 1) * split[2 * n + i] ? 1 : 2;
+    out[i] = a >= b && a >= c ? 0 : split[n + i] >= cg * split[2 * n + i] ? 1 : 2;
   }
   const dims: Vec3 = [width, height, 1];
   cleanLabels(out, dims, spacingMm, post.minLesionMm2, post.minConsolidationMm2);
