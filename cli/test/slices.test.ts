@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '@mic/cli';
@@ -70,6 +70,29 @@ describe('mic segment-slice and eval-slices', () => {
     expect(await run(['node', 'mic', ...train])).toBe(2);
     expect(err.join('').trim().split('\n')).toEqual([expect.stringMatching(/training\/unet\/cv\.sh/)]);
   });
+
+  it('cross-validates the unet with the fold models of several folders averaged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mic-ens-'));
+    for (const sub of ['Imgs', 'GT', 'a', 'b']) mkdirSync(join(dir, sub));
+    for (const id of ['3', '29', '41', '4']) {
+      symlinkSync(dataPath(...TRAIN, 'Imgs', `${id}.jpg`), join(dir, 'Imgs', `${id}.jpg`));
+      symlinkSync(dataPath(...TRAIN, 'GT', `${id}.png`), join(dir, 'GT', `${id}.png`));
+    }
+    // The runtime's tiny parity network stands in for trained fold models (this checks the wiring, not accuracy).
+    const fixture = new URL('../../libs/analysis/test/fixtures/unet-parity.json', import.meta.url);
+    const model = JSON.stringify(JSON.parse(readFileSync(fixture, 'utf8')).model);
+    for (const f of [0, 1]) for (const d of ['a', 'b']) writeFileSync(join(dir, d, `fold-${f}.json`), model);
+    const cv = ['eval-slices', '--images', join(dir, 'Imgs'), '--labels', join(dir, 'GT'), '--method', 'unet'];
+    const args = [...cv, '--cv', '2', '--fold-models', join(dir, 'a'), join(dir, 'b'), '--json'];
+    expect(await run(['node', 'mic', ...args])).toBe(0);
+    const r = JSON.parse(out.join(''));
+    expect(r.perImage).toHaveLength(4);
+    expect(r.points).toHaveLength(108);
+    out.length = 0;
+    const missing = [...args.slice(0, -1), join(dir, 'Imgs'), '--json'];
+    expect(await run(['node', 'mic', ...missing])).not.toBe(0);
+    expect(err.join('')).toMatch(/fold-0\.json/);
+  }, 180000);
 
   it('refuses a broken unet model file with one line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mic-model-'));

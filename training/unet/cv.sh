@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The unet slice model: 5-fold CV on mic's own folds, then the shipped model from all labelled slices.
 # Usage (repository root, after `npx tsc -b`): bash training/unet/cv.sh [labelled folder] [work dir]
-# Seeded, but figures move a little between machines; about 1-1.5 h on 2 CPU cores. EPOCHS (150) and IMAGE_DICE (0)
-# set the training, POST_GRID (split) the post-processing grid the CV chooses from (docs/lesions.md). Python
-# packages: training/unet/requirements.txt in a virtual environment (default ~/.cache/mic/train-venv, PYTHON overrides).
+# Seeded, but figures move a little between machines; about 1-1.5 h per seed on 2 CPU cores. EPOCHS (150) and
+# IMAGE_DICE (0) set the training, SEEDS (1) the training seeds (several: each in <work>/seed-<s>, the fold models
+# and the shipped model average them), POST_GRID (split) the post-processing grid the CV chooses from
+# (docs/lesions.md). Python packages: training/unet/requirements.txt in a virtual environment (default
+# ~/.cache/mic/train-venv, PYTHON overrides).
 set -euo pipefail
 data=${1:-../shared/data/infnet-covid-semiseg/TrainingSet/MultiClassInfection-Train}
 work=${2:-$HOME/.cache/mic/unet-cv}
@@ -18,23 +20,32 @@ image_dice=${IMAGE_DICE:-0}
 # Two 1-thread trainings side by side use 2 cores better than one 2-thread training (6 s an epoch each vs 3.6 s).
 jobs=${JOBS:-2}
 threads=$(( $(nproc) / jobs > 0 ? $(nproc) / jobs : 1 ))
-node training/unet/folds.mjs "$data/Imgs" 5 1 "$work"
+seeds=(${SEEDS:-1})
+dirs=()
+for s in "${seeds[@]}"; do
+  d=$work
+  [ "${#seeds[@]}" = 1 ] || d=$work/seed-$s
+  node training/unet/folds.mjs "$data/Imgs" 5 1 "$d"
+  dirs+=("$d")
+done
 train_one() {
-  local hold=() out=$work/all.json
-  [ "$1" = all ] || { hold=(--holdout "$work/holdout-$1.txt"); out=$work/fold-$1.json; }
+  local seed=$1 d=$2 hold=() out=$2/all.json
+  [ "$3" = all ] || { hold=(--holdout "$d/holdout-$3.txt"); out=$d/fold-$3.json; }
   nice -n 10 "$py" training/unet/train.py --images "$data/Imgs" --labels "$data/GT" --epochs "$epochs" \
-    --image-dice "$image_dice" --threads "$threads" "${hold[@]}" --out "$out" >"$work/train-$1.log" 2>&1
+    --image-dice "$image_dice" --threads "$threads" --seed "$seed" "${hold[@]}" --out "$out" >"$d/train-$3.log" 2>&1
 }
 export -f train_one
-export py data work epochs image_dice threads
-printf '%s\n' 0 1 2 3 4 all | xargs -P "$jobs" -I{} bash -c 'train_one {}'
+export py data epochs image_dice threads
+for i in "${!seeds[@]}"; do for f in 0 1 2 3 4 all; do echo "${seeds[$i]} ${dirs[$i]} $f"; done; done |
+  xargs -P "$jobs" -L 1 bash -c 'train_one "$0" "$1" "$2"'
 nice -n 10 npx mic eval-slices --images "$data/Imgs" --labels "$data/GT" --method unet --cv 5 \
-  --fold-models "$work" --post-grid "${POST_GRID:-split}" --json >"$work/cv.json"
-# The shipped model: trained on all slices, with the post-processing the CV chose on all of them, and the shipped
-# mlp (also trained on all of them) embedded where that choice blends it in.
+  --fold-models "${dirs[@]}" --post-grid "${POST_GRID:-split}" --json >"$work/cv.json"
+# The shipped model: trained on all slices (one per seed, averaged), with the post-processing the CV chose on all of
+# them, and the shipped mlp (also trained on all of them) embedded where that choice blends it in.
 node -e 'const fs=require("fs");const read=(f)=>JSON.parse(fs.readFileSync(f,"utf8"));
-  const [m,cv,mlp,out]=process.argv.slice(1);const post=read(cv).shipped;
-  const model={...read(m),...post,...(post.mlpWeight>0?{mlp:read(mlp)}:{})};
-  fs.writeFileSync(out,JSON.stringify(model)+"\n")' "$work/all.json" "$work/cv.json" \
-  libs/analysis/models/slice-mlp.json libs/analysis/models/slice-unet.json
+  const [cv,mlp,out,first,...rest]=process.argv.slice(1);const post=read(cv).shipped;
+  const members=rest.map((f)=>read(f).layers);
+  const model={...read(first),...post,...(post.mlpWeight>0?{mlp:read(mlp)}:{}),...(members.length?{members}:{})};
+  fs.writeFileSync(out,JSON.stringify(model)+"\n")' "$work/cv.json" libs/analysis/models/slice-mlp.json \
+  libs/analysis/models/slice-unet.json "${dirs[@]/%//all.json}"
 echo "CV (held-out): $(node -e 'const r=require(process.argv[1]);console.log(JSON.stringify(r.mean))' "$work/cv.json")"

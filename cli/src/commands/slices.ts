@@ -13,6 +13,7 @@ import {
   parseContextModel,
   parsePixelModel,
   parseUnetModel,
+  ensembleUnet,
   crossValidateUnet,
   UNET_GRIDS,
   type UnetModel,
@@ -171,9 +172,14 @@ async function loadLabelled(imagesDir: string, labelsDir: string): Promise<Label
 
 const round = (v: number | null) => (v === null ? null : Math.round(v * 10000) / 10000);
 
-/** The unet's fold models (training/unet/cv.sh): fold-0.json .. fold-<k-1>.json, each trained without its fold. */
-const foldModels = (dir: string, k: number) =>
-  Array.from({ length: k }, (_, f) => loadModel('unet', join(dir, `fold-${f}.json`)) as UnetModel);
+/**
+ * The unet's fold models (training/unet/cv.sh): fold-0.json .. fold-<k-1>.json in each folder, each trained without
+ * its fold; several folders (training seeds) make each fold's model an ensemble of theirs.
+ */
+const foldModels = (dirs: string[], k: number) =>
+  Array.from({ length: k }, (_, f) =>
+    ensembleUnet(dirs.map((dir) => loadModel('unet', join(dir, `fold-${f}.json`)) as UnetModel)),
+  );
 
 export function registerSlices(program: Command): void {
   program
@@ -214,7 +220,10 @@ export function registerSlices(program: Command): void {
     .option('--method <name>', `lesion method: ${METHOD_LIST}`, DEFAULT_SLICE_METHOD)
     .option('--model <json>', 'model file of a supervised method (default: the shipped one; ignored with --cv)')
     .option('--cv <k>', 'k-fold cross-validation (band choice, or training of mlp/context); reports held-out Dice')
-    .option('--fold-models <dir>', 'with --cv and unet: fold-0.json .. fold-<k-1>.json, each trained without its fold')
+    .option(
+      '--fold-models <dir...>',
+      'with --cv and unet: fold-0.json .. fold-<k-1>.json, each trained without its fold (several folders: averaged)',
+    )
     .option('--seed <n>', 'fold shuffle seed for --cv', '1')
     .option(
       '--post-grid <name>',
@@ -231,7 +240,7 @@ export function registerSlices(program: Command): void {
         cv?: string;
         seed: string;
         json?: boolean;
-        foldModels?: string;
+        foldModels?: string[];
         postGrid: string;
       }) => {
         const method = checkMethod(o.method);

@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import {
   ModelFormatError,
   blendProbabilities,
+  ensembleUnet,
   labelProbabilities,
   unetLabels,
   unetProbabilities,
@@ -114,6 +115,34 @@ describe('unet runtime', () => {
     expect(maxDiff(probs(hu, true), turn(probs(turn(hu), true)))).toBeLessThan(1e-5);
     // One pass alone is not symmetric, so the check above means something.
     expect(maxDiff(probs(hu, false), turn(probs(turn(hu), false)))).toBeGreaterThan(1e-3);
+  });
+
+  it('averages the probabilities of an ensemble of networks, from a file as from ensembleUnet', () => {
+    const a = parseUnetModel(JSON.stringify(FIXTURE.model));
+    // A second member: the same architecture with the head's biases moved (another "seed").
+    const raw = structuredClone(FIXTURE.model);
+    const head = raw.layers[raw.layers.length - 1];
+    const bias = floats(head.b).map((v, i) => v + (i - 1) * 0.8);
+    head.b = Buffer.from(new Uint8Array(bias.buffer)).toString('base64');
+    const b = parseUnetModel(JSON.stringify(raw));
+    const [w, h] = [24, 16];
+    const hu = Float32Array.from({ length: w * h }, (_, i) => -1000 + ((i * 53) % 950));
+    const probs = (m: typeof a) => unetProbabilities(hu, w, h, a.gridMm, m, true, false);
+    const [pa, pb] = [probs(a), probs(b)];
+    expect(maxDiff(pa, pb)).toBeGreaterThan(1e-2);
+    const mean = pa.map((v, i) => (v + pb[i]) / 2);
+    const both = ensembleUnet([a, b]);
+    expect(both.members).toHaveLength(1);
+    expect(maxDiff(probs(both), mean)).toBeLessThan(1e-6);
+    const file = parseUnetModel(JSON.stringify({ ...FIXTURE.model, members: [raw.layers] }));
+    expect(maxDiff(probs(file), mean)).toBeLessThan(1e-6);
+    // Members of members are kept flat; a single model stays as it was.
+    expect(ensembleUnet([a, both]).members).toHaveLength(2);
+    expect(ensembleUnet([a])).toBe(a);
+    expect(() => ensembleUnet([a, { ...b, gridMm: 2 * b.gridMm }])).toThrow(ModelFormatError);
+    const cut = structuredClone(raw.layers).slice(1);
+    expect(() => parseUnetModel(JSON.stringify({ ...FIXTURE.model, members: [cut] }))).toThrow(/member 1 has/);
+    expect(() => parseUnetModel(JSON.stringify({ ...FIXTURE.model, members: {} }))).toThrow(/members must be a list/);
   });
 
   it('labels a slice of any size on the model grid and drops patches under the minimum area', () => {

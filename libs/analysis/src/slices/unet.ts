@@ -44,6 +44,11 @@ export interface UnetModel {
   mlpWeight?: number;
   mlp?: PixelModel;
   layers: ConvLayer[];
+  /**
+   * Further networks of the same architecture (other training seeds): their probabilities are averaged with this
+   * one's, which damps the run-to-run spread of a single training.
+   */
+  members?: ConvLayer[][];
 }
 
 /** The choices made after the network: mirroring, the consolidation factor and the small-patch rules. */
@@ -114,7 +119,7 @@ function floats(b64: unknown, n: number): Float32Array {
 
 /** Parses a model file and checks every layer against the architecture its widths imply. */
 export function parseUnetModel(bytes: Uint8Array | string): UnetModel {
-  const m = parseJson<Omit<UnetModel, 'layers'> & { layers: RawLayer[] }>(bytes);
+  const m = parseJson<Omit<UnetModel, 'layers' | 'members'> & { layers: RawLayer[]; members?: RawLayer[][] }>(bytes);
   if (m?.format !== 'mic-slice-unet' || m.version !== 1) throw new ModelFormatError('not a mic-slice-unet v1 model');
   const W = m.widths;
   if (!Array.isArray(W) || W.length < 2 || !W.every((w) => Number.isInteger(w) && w > 0))
@@ -142,37 +147,56 @@ export function parseUnetModel(bytes: Uint8Array | string): UnetModel {
     cin = w;
   }
   shapes.push([3, cin, 1]);
-  if (!Array.isArray(m.layers) || m.layers.length !== shapes.length)
-    throw new ModelFormatError(`model has ${m.layers?.length} layers, its widths need ${shapes.length}`);
-  const layers = m.layers.map((l, i) => {
-    const [o, n, k] = shapes[i];
-    if (l.out !== o || l.in !== n || l.k !== k) throw new ModelFormatError(`model layer ${i} has the wrong shape`);
-    return { out: o, in: n, k, w: floats(l.w, o * n * k * k), b: floats(l.b, o) };
-  });
-  return { ...m, layers };
+  const parse = (raw: RawLayer[], what: string): ConvLayer[] => {
+    if (!Array.isArray(raw) || raw.length !== shapes.length)
+      throw new ModelFormatError(`${what} has ${raw?.length} layers, its widths need ${shapes.length}`);
+    return raw.map((l, i) => {
+      const [o, n, k] = shapes[i];
+      if (l.out !== o || l.in !== n || l.k !== k) throw new ModelFormatError(`${what} layer ${i} has the wrong shape`);
+      return { out: o, in: n, k, w: floats(l.w, o * n * k * k), b: floats(l.b, o) };
+    });
+  };
+  if (m.members !== undefined && !Array.isArray(m.members)) throw new ModelFormatError('model members must be a list');
+  const { members: rawMembers, ...rest } = m;
+  const members = rawMembers?.map((raw, i) => parse(raw, `model member ${i + 1}`));
+  return { ...rest, layers: parse(m.layers, 'model'), ...(members ? { members } : {}) };
+}
+
+/**
+ * One model averaging the networks of several (same widths and grid, e.g. trainings with different seeds); the
+ * post-processing and any blended mlp are the first one's.
+ */
+export function ensembleUnet(models: UnetModel[]): UnetModel {
+  const [first, ...rest] = models;
+  if (!first) throw new RangeError('an ensemble needs at least one model');
+  for (const m of rest)
+    if (m.gridMm !== first.gridMm || m.widths.join() !== first.widths.join())
+      throw new ModelFormatError('ensemble members must share widths and gridMm');
+  const members = models.flatMap((m, i) => [...(i ? [m.layers] : []), ...(m.members ?? [])]);
+  return members.length ? { ...first, members } : first;
 }
 
 /** Network input from (pseudo-)HU: air -1.1, soft tissue 1 (as in training). */
 export const unetInput = (hu: number) => (Math.min(0, Math.max(-1050, hu)) + 525) / 477;
 
 /** Class probabilities (3 x H x W) of a map already on the model's grid; H and W multiples of 2^(levels-1). */
-export function unetForward(model: UnetModel, x: FeatureMap): FeatureMap {
+export function unetForward(model: UnetModel, x: FeatureMap, layers = model.layers): FeatureMap {
   const levels = model.widths.length;
   let li = 0;
   const skips: FeatureMap[] = [];
   let h = x;
   for (let i = 0; i < levels; i++) {
     if (i) h = maxPool2(h);
-    h = conv2d(h, model.layers[li++], true);
-    h = conv2d(h, model.layers[li++], true);
+    h = conv2d(h, layers[li++], true);
+    h = conv2d(h, layers[li++], true);
     skips.push(h);
   }
   for (let i = levels - 2; i >= 0; i--) {
     h = concat(upsample2(h), skips[i]);
-    h = conv2d(h, model.layers[li++], true);
-    h = conv2d(h, model.layers[li++], true);
+    h = conv2d(h, layers[li++], true);
+    h = conv2d(h, layers[li++], true);
   }
-  return softmaxChannels(conv2d(h, model.layers[li], false));
+  return softmaxChannels(conv2d(h, layers[li], false));
 }
 
 /** Bilinear resampling of each channel (pixel centres aligned, as the training framework's default). */
@@ -221,7 +245,7 @@ function padEdge(src: Float32Array, h: number, w: number, H: number, W: number):
 
 /**
  * Class probabilities (3 x height x width) of one slice, averaged over the passes `mirror` (left-right) and
- * `flipRows` (up-down) ask for.
+ * `flipRows` (up-down) ask for and over the model's members.
  */
 export function unetProbabilities(
   hu: Float32Array,
@@ -242,18 +266,18 @@ export function unetProbabilities(
   const passes = (mirror ? [false, true] : [false]).flatMap((fx) =>
     (flipRows ? [false, true] : [false]).map((fy) => [fx, fy]),
   );
+  const nets = [model.layers, ...(model.members ?? [])];
+  const runs = passes.length * nets.length;
   for (const [fx, fy] of passes) {
-    const p = unetForward(model, {
-      c: 1,
-      h: PH,
-      w: PW,
-      data: padEdge(flip(grid, gh, gw, fx, fy), gh, gw, PH, PW),
-    }).data;
-    for (let c = 0; c < 3; c++)
-      for (let y = 0; y < gh; y++) {
-        const row = c * PH * PW + (fy ? gh - 1 - y : y) * PW;
-        for (let x = 0; x < gw; x++) crop[c * gh * gw + y * gw + x] += p[row + (fx ? gw - 1 - x : x)] / passes.length;
-      }
+    const data = padEdge(flip(grid, gh, gw, fx, fy), gh, gw, PH, PW);
+    for (const layers of nets) {
+      const p = unetForward(model, { c: 1, h: PH, w: PW, data }, layers).data;
+      for (let c = 0; c < 3; c++)
+        for (let y = 0; y < gh; y++) {
+          const row = c * PH * PW + (fy ? gh - 1 - y : y) * PW;
+          for (let x = 0; x < gw; x++) crop[c * gh * gw + y * gw + x] += p[row + (fx ? gw - 1 - x : x)] / runs;
+        }
+    }
   }
   return resizeBilinear(crop, 3, gh, gw, height, width);
 }
