@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { run } from '@mic/cli';
 import { decodeGray } from '@mic/analysis';
 import { dataPath } from '../../test/support/data.js';
@@ -53,6 +55,11 @@ describe('mic segment-slice and eval-slices', () => {
     expect(r.perImage.map((p: { name: string }) => p.name)).toEqual(['3', '29']);
     // Training slices of the shipped model: far above the unsupervised methods' ~0.4.
     expect(r.mean.infection).toBeGreaterThan(0.6);
+    // The compiled CLI segments the slices on worker threads: the same figures as in-process.
+    const bin = fileURLToPath(new URL('../../bin/mic.js', import.meta.url));
+    const threaded = spawnSync(process.execPath, [bin, ...args, '--threads', '2'], { encoding: 'utf8' });
+    expect(threaded.stderr).toBe('');
+    expect(JSON.parse(threaded.stdout)).toEqual(r);
   }, 180000);
 
   it('refuses unet cross-validation without fold models, and unet training, with one line and exit 2', async () => {
@@ -65,6 +72,9 @@ describe('mic segment-slice and eval-slices', () => {
     const grid = [...cv, '--fold-models', labels, '--post-grid', 'wide'];
     expect(await run(['node', 'mic', ...grid])).toBe(2);
     expect(err.join('')).toMatch(/--post-grid must be split or blend, not 'wide'/);
+    err.length = 0;
+    expect(await run(['node', 'mic', 'eval-slices', '--images', imgs, '--labels', labels, '--threads', 'x'])).toBe(2);
+    expect(err.join('')).toMatch(/--threads must be an integer/);
     err.length = 0;
     const train = ['train-slices', '--images', imgs, '--labels', labels, '--out', '/dev/null', '--method', 'unet'];
     expect(await run(['node', 'mic', ...train])).toBe(2);

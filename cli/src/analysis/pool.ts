@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { AnalysisResult, HuVolume } from '@mic/analysis';
 import type { DicomFile, HuFrames } from '@mic/dicom';
-import type { Task } from './worker.js';
+import type { SliceTask, Task } from './worker.js';
 
 type Labels = AnalysisResult['lungs'];
 
@@ -23,7 +23,7 @@ function cloneable(ds: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-/** A few worker threads for the parallel stages of `mic analyze` (decoding files, lesions per slab). */
+/** A few worker threads for the parallel stages of `mic analyze` (decoding, lesions per slab) and `eval-slices`. */
 export class Pool {
   private readonly workers: Worker[];
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -109,6 +109,12 @@ export class Pool {
       }),
     );
     return { ...lungs, data: out };
+  }
+
+  /** Lesion and lung labels of one 2D slice (`mic eval-slices`: one slice per thread at a time). */
+  segmentSlice(task: Omit<SliceTask, 'kind'>): Promise<{ lesions: Uint8Array; lungs: Uint8Array }> {
+    const hu = Float32Array.from(task.hu);
+    return this.submit({ ...task, kind: 'slice', hu }, [hu.buffer as ArrayBuffer]);
   }
 
   async close(): Promise<void> {

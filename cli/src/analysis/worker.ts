@@ -1,18 +1,55 @@
 import { parentPort } from 'node:worker_threads';
-import { huBandMethod, kmeansMethod, type AnalysisResult, type HuVolume, type LesionMethod } from '@mic/analysis';
+import {
+  huBandMethod,
+  kmeansMethod,
+  segmentHuSlice,
+  type AnalysisResult,
+  type HuVolume,
+  type LesionMethod,
+  type LesionOptions,
+  type SliceModel,
+} from '@mic/analysis';
 import { readHu, type DicomFile } from '@mic/dicom';
+import { loadModel } from './slice-models.js';
 
-// Runs decode and per-slab lesion tasks for the analyze command's pool (pool.ts).
+// Runs decode, per-slab lesion and per-slice tasks for the pool (pool.ts) of analyze and eval-slices.
 const METHODS: Record<string, LesionMethod> = { hu: huBandMethod, kmeans: kmeansMethod };
+
+export interface SliceTask {
+  kind: 'slice';
+  method: string;
+  /** Model file of a supervised method; the shipped one when absent. */
+  modelFile?: string;
+  hu: Float32Array;
+  width: number;
+  height: number;
+  spacingMm: number;
+  lesion: LesionOptions;
+}
 
 export type Task =
   | { kind: 'decode'; file: DicomFile }
-  | { kind: 'lesions'; method: string; hu: HuVolume; lungs: AnalysisResult['lungs'] };
+  | { kind: 'lesions'; method: string; hu: HuVolume; lungs: AnalysisResult['lungs'] }
+  | SliceTask;
+
+// Parsed once per thread: a unet ensemble file is several MB of JSON.
+const models = new Map<string, SliceModel | undefined>();
 
 async function run(task: Task): Promise<{ result: unknown; transfer: ArrayBuffer[] }> {
   if (task.kind === 'decode') {
     const hu = await readHu(task.file);
     return { result: hu, transfer: hu.frames.map((f) => f.buffer as ArrayBuffer) };
+  }
+  if (task.kind === 'slice') {
+    const key = `${task.method}\0${task.modelFile ?? ''}`;
+    if (!models.has(key)) models.set(key, loadModel(task.method, task.modelFile));
+    const { method, lesion } = task;
+    const r = segmentHuSlice(task.hu, task.width, task.height, task.spacingMm, {
+      method,
+      model: models.get(key),
+      lesion,
+    });
+    return { result: r, transfer: [r.lesions.buffer as ArrayBuffer, r.lungs.buffer as ArrayBuffer] };
   }
   const out = METHODS[task.method].partition(task.hu, task.lungs);
   return { result: out.data, transfer: [out.data.buffer as ArrayBuffer] };
