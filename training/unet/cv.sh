@@ -44,8 +44,8 @@ nice -n 10 npx mic eval-slices --images "$data/Imgs" --labels "$data/GT" --metho
 # them, and the shipped mlp (also trained on all of them) embedded where that choice blends it in.
 node -e 'const fs=require("fs");const read=(f)=>JSON.parse(fs.readFileSync(f,"utf8"));
   const [cv,mlp,out,first,...rest]=process.argv.slice(1);const post=read(cv).shipped;
-  const members=rest.map((f)=>read(f).layers);
-  const model={...read(first),...post,...(post.mlpWeight>0?{mlp:read(mlp)}:{}),...(members.length?{members}:{})};
+  const members=rest.map((f)=>read(f).layers);const seeds=[first,...rest].map((f)=>read(f).seed);
+  const model={...read(first),...post,...(post.mlpWeight>0?{mlp:read(mlp)}:{}),...(members.length?{members,seeds}:{})};
   fs.writeFileSync(out,JSON.stringify(model)+"\n")' "$work/cv.json" libs/analysis/models/slice-mlp.json \
   libs/analysis/models/slice-unet.json "${dirs[@]/%//all.json}"
 echo "CV (held-out): $(node -e 'const r=require(process.argv[1]);console.log(JSON.stringify(r.mean))' "$work/cv.json")"
