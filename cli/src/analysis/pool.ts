@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { AnalysisResult, HuVolume } from '@mic/analysis';
 import type { DicomFile, HuFrames } from '@mic/dicom';
+import { CliError } from '../errors.js';
 import type { SliceTask, Task } from './worker.js';
 
 type Labels = AnalysisResult['lungs'];
@@ -21,6 +22,14 @@ function cloneable(ds: Record<string, unknown>): Record<string, unknown> {
     }
   }
   return out;
+}
+
+/** A `--threads` value: an integer from 0 to 64 (0 or 1: no pool). */
+export function threadCount(value: string, exitCode = 1): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 64)
+    throw new CliError(`--threads must be an integer from 0 to 64: ${value}`, exitCode);
+  return n;
 }
 
 /** A few worker threads for the parallel stages of `mic analyze` (decoding, lesions per slab) and `eval-slices`. */

@@ -18,7 +18,7 @@ import {
 import { assembleSeries, readNifti, writeNifti, type SeriesVolume } from '@mic/dicom';
 import { resliceNearest, type Volume } from '@mic/imaging';
 import { dicomOutputs } from '../analysis/dicom-out.js';
-import { Pool } from '../analysis/pool.js';
+import { Pool, threadCount } from '../analysis/pool.js';
 import { CliError } from '../errors.js';
 
 const METHODS: Record<string, LesionMethod> = { hu: huBandMethod, kmeans: kmeansMethod };
@@ -146,10 +146,7 @@ export function registerAnalysis(program: Command): void {
       if (!LOBE_LABELS[opts.lobeLabels])
         throw new CliError(`unknown --lobe-labels ${opts.lobeLabels} (use ${Object.keys(LOBE_LABELS).join(', ')})`);
       const lobes = opts.lobes ? readLobes(opts.lobes) : undefined;
-      const threads = Number(opts.threads);
-      if (!Number.isInteger(threads) || threads < 0 || threads > 64)
-        throw new CliError(`--threads must be an integer from 0 to 64: ${opts.threads}`);
-      const pool = Pool.open(threads);
+      const pool = Pool.open(threadCount(opts.threads));
       try {
         await analyze(
           input,

@@ -32,7 +32,7 @@ import {
 } from '@mic/analysis';
 import { parseDicom, readHu } from '@mic/dicom';
 import { CliError } from '../errors.js';
-import { Pool } from '../analysis/pool.js';
+import { Pool, threadCount } from '../analysis/pool.js';
 import { loadModel, MODELS, readBytes } from '../analysis/slice-models.js';
 
 interface HuSlice {
@@ -252,11 +252,8 @@ export function registerSlices(program: Command): void {
             ...('points' in cv ? { points: cv.points } : {}),
           };
         } else {
-          const threads = Number(o.threads);
-          if (!Number.isInteger(threads) || threads < 0 || threads > 64)
-            throw new CliError(`--threads must be an integer from 0 to 64: ${o.threads}`, 2);
           // One slice per thread at a time (the unet's passes dominate); in-process without a pool.
-          const pool = Pool.open(Math.min(threads, slices.length));
+          const pool = Pool.open(Math.min(threadCount(o.threads, 2), slices.length));
           try {
             const perImage = await Promise.all(
               slices.map(async (s) => {
