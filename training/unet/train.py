@@ -4,7 +4,7 @@ The platform runs the network in TypeScript (libs/analysis/src/slices/unet.ts); 
 Input of the network: pseudo-HU from the image's own histogram (the same anchors as calibrate.ts), clipped to
 [-1050, 0] HU and scaled to [-1.1, 1], on a 1.25 mm grid (windowed slices are taken as 320 mm wide).
 
-  python train.py --images <Imgs> --labels <GT> --out model.json [--holdout names.txt] [--epochs N] [--image-dice W]
+  python train.py --images <Imgs> --labels <GT> --out model.json [--holdout names.txt] [--epochs N] [--slice-dice W]
 """
 
 import argparse
@@ -155,7 +155,7 @@ def soft_dice(p, t, dims=None):
     return (2 * (p * t).sum(dims) + 1) / (p.sum(dims) + t.sum(dims) + 1)
 
 
-def loss_fn(logits, t, image_dice=0.0):
+def loss_fn(logits, t, image_dice=0.0, per_slice=0.0):
     ce = F.cross_entropy(logits, t, weight=torch.tensor([1.0, 1.5, 2.0]))
     p = logits.softmax(1)
     onehot = F.one_hot(t, 3).permute(0, 3, 1, 2).float()
@@ -166,6 +166,12 @@ def loss_fn(logits, t, image_dice=0.0):
         # The score is a mean of per-slice Dice: a small consolidation counts as much as a large one, and any
         # consolidation called on a slice without one scores 0. The batch Dice above sees neither.
         loss = loss + image_dice * (1 - soft_dice(p[:, 2], onehot[:, 2], (1, 2))).mean()
+    if per_slice:
+        # The score itself: per-slice Dice of infection, GGO and consolidation, averaged over slices. All three, so
+        # that the consolidation term alone (image_dice) no longer pulls GGO pixels into consolidation.
+        per = soft_dice(p[:, 1:], onehot[:, 1:], (2, 3))
+        pinf = soft_dice(p[:, 1:].sum(1), (t > 0).float(), (1, 2))
+        loss = loss + per_slice * ((1 - per).mean() * 2 + (1 - pinf).mean()) / 3
     return loss
 
 
@@ -182,7 +188,7 @@ def mean_dice(rows):
     return [float(np.mean([r[k] for r in rows if r[k] is not None])) for k in range(3)]
 
 
-def train(data, epochs, seed, widths, batch, crop, log, image_dice=0.0):
+def train(data, epochs, seed, widths, batch, crop, log, image_dice=0.0, per_slice=0.0):
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     net = UNet(widths)
@@ -199,7 +205,7 @@ def train(data, epochs, seed, widths, batch, crop, log, image_dice=0.0):
         for i in range(0, len(data), batch):
             idx = perm[i : i + batch]
             xb, tb = augment(x[idx], t[idx], gen, crop)
-            loss = loss_fn(net(xb), tb, image_dice)
+            loss = loss_fn(net(xb), tb, image_dice, per_slice)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -259,15 +265,17 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--image-dice", type=float, default=0.0,
                     help="weight of a per-slice consolidation Dice term (0: off, as shipped; see docs/lesions.md)")
+    ap.add_argument("--slice-dice", type=float, default=1.0,
+                    help="weight of per-slice Dice terms of infection, GGO and consolidation (1, as shipped; 0: off)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     data = load(a.images, a.labels)
     held = set(open(a.holdout).read().split()) if a.holdout else set()
     part = [d for d in data if d[0] not in held]
     widths = tuple(int(w) for w in a.widths.split(","))
-    net = train(part, a.epochs, a.seed, widths, a.batch, a.crop, True, a.image_dice)
+    net = train(part, a.epochs, a.seed, widths, a.batch, a.crop, True, a.image_dice, a.slice_dice)
     meta = {"minLesionMm2": 30, "minConsolidationMm2": 50, "trainedOn": len(part), "epochs": a.epochs, "seed": a.seed,
-            "imageDice": a.image_dice}
+            "imageDice": a.image_dice, "sliceDice": a.slice_dice}
     export(net, a.out, meta)
     if held:
         rows = [slice_dice(predict(net, d[1]), d[2].numpy()) for d in data if d[0] in held]
