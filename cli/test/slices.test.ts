@@ -39,6 +39,17 @@ describe('mic segment-slice and eval-slices', () => {
       expect(Math.max(...png.pixels)).toBe(max);
     }
     expect(out.join('')).toMatch(/^unet: lung \d+ px, GGO [\d.]+ %, consolidation [\d.]+ % of lung/);
+    // The compiled CLI runs the unet's four passes on two worker threads: the same labels as in-process.
+    const bin = fileURLToPath(new URL('../../bin/mic.js', import.meta.url));
+    const threaded = join(dir, 'threaded.png');
+    const r = spawnSync(process.execPath, [bin, 'segment-slice', image, '--out', threaded, '--threads', '2'], {
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(out.join(''));
+    expect(decodeGray(readFileSync(threaded)).pixels).toEqual(decodeGray(readFileSync(join(dir, 'l.png'))).pixels);
+    expect(await run(['node', 'mic', ...args, '--threads', '-1'])).toBe(2);
+    expect(err.join('')).toMatch(/--threads must be an integer/);
   }, 180000);
 
   it('eval-slices scores the default method on a labelled folder', async () => {

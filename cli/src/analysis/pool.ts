@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { AnalysisResult, HuVolume } from '@mic/analysis';
+import { unetPasses, type AnalysisResult, type HuVolume, type UnetModel } from '@mic/analysis';
 import type { DicomFile, HuFrames } from '@mic/dicom';
 import { CliError } from '../errors.js';
-import type { SliceTask, Task } from './worker.js';
+import type { SliceTask, Task, UnetPassTask } from './worker.js';
 
 type Labels = AnalysisResult['lungs'];
 
@@ -124,6 +124,28 @@ export class Pool {
   segmentSlice(task: Omit<SliceTask, 'kind'>): Promise<{ lesions: Uint8Array; lungs: Uint8Array }> {
     const hu = Float32Array.from(task.hu);
     return this.submit({ ...task, kind: 'slice', hu }, [hu.buffer as ArrayBuffer]);
+  }
+
+  /**
+   * The unet's class probabilities of one slice with its passes spread over the threads: each thread averages its
+   * share, weighted here by the passes it ran (the same mean as one thread, up to rounding).
+   */
+  async unetProbabilities(model: UnetModel, task: Omit<UnetPassTask, 'kind' | 'passes'>): Promise<Float32Array> {
+    const all = unetPasses(model.mirror ?? false, model.flipRows ?? false);
+    const groups = Array.from({ length: Math.min(this.size, all.length) }, (_, i) =>
+      all.filter((_, j) => j % this.size === i),
+    );
+    const parts = await Promise.all(
+      groups.map((passes) =>
+        this.submit<Float32Array>({ ...task, kind: 'unet-passes', hu: Float32Array.from(task.hu), passes }),
+      ),
+    );
+    const out = new Float32Array(parts[0].length);
+    parts.forEach((p, g) => {
+      const w = groups[g].length / all.length;
+      for (let i = 0; i < out.length; i++) out[i] += w * p[i];
+    });
+    return out;
   }
 
   async close(): Promise<void> {

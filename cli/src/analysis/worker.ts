@@ -3,11 +3,14 @@ import {
   huBandMethod,
   kmeansMethod,
   segmentHuSlice,
+  unetProbabilities,
   type AnalysisResult,
   type HuVolume,
   type LesionMethod,
   type LesionOptions,
   type SliceModel,
+  type UnetModel,
+  type UnetPass,
 } from '@mic/analysis';
 import { readHu, type DicomFile } from '@mic/dicom';
 import { loadModel } from './slice-models.js';
@@ -27,26 +30,42 @@ export interface SliceTask {
   lesion: LesionOptions;
 }
 
+/** Some of the unet's passes over one slice (`mic segment-slice`: the passes spread over the threads). */
+export interface UnetPassTask extends Omit<SliceTask, 'kind' | 'method' | 'lesion'> {
+  kind: 'unet-passes';
+  passes: UnetPass[];
+}
+
 export type Task =
   | { kind: 'decode'; file: DicomFile }
   | { kind: 'lesions'; method: string; hu: HuVolume; lungs: AnalysisResult['lungs'] }
-  | SliceTask;
+  | SliceTask
+  | UnetPassTask;
 
 // Parsed once per thread: a unet ensemble file is several MB of JSON.
 const models = new Map<string, SliceModel | undefined>();
+
+function model(method: string, file?: string): SliceModel | undefined {
+  const key = `${method}\0${file ?? ''}`;
+  if (!models.has(key)) models.set(key, loadModel(method, file));
+  return models.get(key);
+}
 
 async function run(task: Task): Promise<{ result: unknown; transfer: ArrayBuffer[] }> {
   if (task.kind === 'decode') {
     const hu = await readHu(task.file);
     return { result: hu, transfer: hu.frames.map((f) => f.buffer as ArrayBuffer) };
   }
+  if (task.kind === 'unet-passes') {
+    const m = model('unet', task.modelFile) as UnetModel;
+    const p = unetProbabilities(task.hu, task.width, task.height, task.spacingMm, m, false, false, task.passes);
+    return { result: p, transfer: [p.buffer as ArrayBuffer] };
+  }
   if (task.kind === 'slice') {
-    const key = `${task.method}\0${task.modelFile ?? ''}`;
-    if (!models.has(key)) models.set(key, loadModel(task.method, task.modelFile));
     const { method, lesion } = task;
     const r = segmentHuSlice(task.hu, task.width, task.height, task.spacingMm, {
       method,
-      model: models.get(key),
+      model: model(method, task.modelFile),
       lesion,
     });
     return { result: r, transfer: [r.lesions.buffer as ArrayBuffer, r.lungs.buffer as ArrayBuffer] };

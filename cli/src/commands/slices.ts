@@ -26,6 +26,7 @@ import {
   segmentHuSlice,
   sliceDice,
   sliceLungMask,
+  unetPasses,
   WINDOWED_BANDS,
   TRUE_HU_LUNG_MARGIN_MM,
   type LabelledSlice,
@@ -141,6 +142,35 @@ async function loadLabelled(imagesDir: string, labelsDir: string): Promise<Label
   return out;
 }
 
+interface SegmentSliceOptions {
+  out: string;
+  method: string;
+  model?: string;
+  lungOut?: string;
+  threads: string;
+}
+
+/**
+ * The unet's probabilities of one slice with its passes spread over worker threads; undefined (the caller runs them
+ * in-process) with one thread or pass, or where no pool opens (tests run the sources).
+ */
+async function unetOnThreads(
+  model: UnetModel,
+  s: { hu: Float32Array; width: number; height: number; spacingMm: number },
+  modelFile: string | undefined,
+  threads: number,
+): Promise<Float32Array | undefined> {
+  const passes = unetPasses(model.mirror ?? false, model.flipRows ?? false).length;
+  const pool = passes > 1 ? Pool.open(Math.min(threads, passes)) : null;
+  if (!pool) return undefined;
+  try {
+    const { hu, width, height, spacingMm } = s;
+    return await pool.unetProbabilities(model, { hu, width, height, spacingMm, modelFile });
+  } finally {
+    await pool.close();
+  }
+}
+
 const round = (v: number | null) => (v === null ? null : Math.round(v * 10000) / 10000);
 
 /**
@@ -161,11 +191,19 @@ export function registerSlices(program: Command): void {
     .option('--method <name>', `lesion method: ${METHOD_LIST}`, DEFAULT_SLICE_METHOD)
     .option('--model <json>', 'model file of the mlp or context method (default: the shipped one)')
     .option('--lung-out <png>', 'lung PNG: 0 background, 1 right lung, 2 left lung (radiological convention)')
-    .action(async (image: string, o: { out: string; method: string; model?: string; lungOut?: string }) => {
+    .option('--threads <n>', 'unet: its passes over the slice spread over threads (0 or 1: in-process)', String(cpus))
+    .action(async (image: string, o: SegmentSliceOptions) => {
       const method = checkMethod(o.method);
+      const threads = threadCount(o.threads, 2);
       const model = loadModel(method, o.model);
       const s = await loadSlice(image);
-      const r = segmentHuSlice(s.hu, s.width, s.height, s.spacingMm, { method, model, lesion: bands(s) });
+      const net = method === 'unet' ? await unetOnThreads(model as UnetModel, s, o.model, threads) : undefined;
+      const r = segmentHuSlice(s.hu, s.width, s.height, s.spacingMm, {
+        method,
+        model,
+        lesion: bands(s),
+        unetProbabilities: net,
+      });
       writePng(o.out, r.lesions, s.width, s.height);
       if (o.lungOut) writePng(o.lungOut, r.lungs, s.width, s.height);
       let lung = 0;

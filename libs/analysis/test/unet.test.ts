@@ -7,6 +7,8 @@ import {
   labelProbabilities,
   unetLabels,
   unetProbabilities,
+  unetPasses,
+  unetMethod,
   conv2d,
   parseUnetModel,
   resizeBilinear,
@@ -20,6 +22,7 @@ import {
   type ConvLayer,
 } from '../src/index.js';
 import { parseDicom, readHu } from '@mic/dicom';
+import { IDENTITY_DIRECTION, type Vec3 } from '@mic/imaging';
 import { dataPath } from '../../../test/support/data.js';
 import { labelled } from './training-slices.js';
 
@@ -115,6 +118,40 @@ describe('unet runtime', () => {
     expect(maxDiff(probs(hu, true), turn(probs(turn(hu), true)))).toBeLessThan(1e-5);
     // One pass alone is not symmetric, so the check above means something.
     expect(maxDiff(probs(hu, false), turn(probs(turn(hu), false)))).toBeGreaterThan(1e-3);
+  });
+
+  it('runs a subset of the passes (for threads): the halves averaged give the whole, the labels the same', () => {
+    // The tiny network is nearly flat here: this lesion gain puts the boundary inside the slice (both labels).
+    const flags = { mirror: true, flipRows: true, minLesionMm2: 0, minConsolidationMm2: 0, lesionGain: 0.83 };
+    const model = parseUnetModel(JSON.stringify({ ...FIXTURE.model, ...flags }));
+    const [w, h, sp] = [24, 16, model.gridMm];
+    const hu = Float32Array.from({ length: w * h }, (_, i) => -1000 + ((i * 41) % 980));
+    const all = unetPasses(true, true);
+    expect(all).toEqual([
+      [false, false],
+      [false, true],
+      [true, false],
+      [true, true],
+    ]);
+    const whole = unetProbabilities(hu, w, h, sp, model);
+    const a = unetProbabilities(hu, w, h, sp, model, false, false, [all[0], all[2]]);
+    const b = unetProbabilities(hu, w, h, sp, model, false, false, [all[1], all[3]]);
+    expect(maxDiff(a, b)).toBeGreaterThan(1e-3);
+    expect(
+      maxDiff(
+        whole,
+        a.map((v, i) => (v + b[i]) / 2),
+      ),
+    ).toBeLessThan(1e-6);
+    const geometry = { spacing: [sp, sp, 1] as Vec3, origin: [0, 0, 0] as Vec3, direction: IDENTITY_DIRECTION };
+    const vol = { ...geometry, dims: [w, h, 1] as Vec3, data: hu };
+    const lungs = { ...vol, data: new Uint8Array(w * h).fill(1) };
+    const labels = unetMethod(model, whole).partition(vol, lungs).data;
+    expect(new Set(labels).size).toBeGreaterThan(1);
+    expect(labels).toEqual(unetMethod(model).partition(vol, lungs).data);
+    // Probabilities of one slice do not stand for a volume's.
+    const two = { ...geometry, dims: [w, h / 2, 2] as Vec3, data: hu };
+    expect(() => unetMethod(model, whole).partition(two, { ...two, data: lungs.data })).toThrow(/one slice/);
   });
 
   it('averages the probabilities of an ensemble of networks, from a file as from ensembleUnet', () => {

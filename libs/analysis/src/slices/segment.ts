@@ -40,13 +40,15 @@ export interface SliceOptions {
   lesion?: LesionOptions;
   /** Model of a supervised method (`unet`, `mlp`, `context`). */
   model?: SliceModel;
+  /** `unet` only: the network's class probabilities of this slice, already computed (e.g. on worker threads). */
+  unetProbabilities?: Float32Array;
 }
 
-export function lesionMethod(name: string, model?: SliceModel): LesionMethod {
+export function lesionMethod(name: string, model?: SliceModel, unetNet?: Float32Array): LesionMethod {
   const format = MODEL_FORMATS[name];
   if (format) {
     if (model?.format !== format) throw new RangeError(`lesion method '${name}' needs a model (${format})`);
-    if (model.format === 'mic-slice-unet') return unetMethod(model);
+    if (model.format === 'mic-slice-unet') return unetMethod(model, unetNet);
     return model.format === 'mic-slice-mlp' ? pixelMethod(model) : contextMethod(model);
   }
   const m = LESION_METHODS[name];
@@ -62,7 +64,7 @@ export function segmentHuSlice(
   spacingMm: number,
   o: SliceOptions = {},
 ): SliceResult {
-  const method = lesionMethod(o.method ?? DEFAULT_SLICE_METHOD, o.model);
+  const method = lesionMethod(o.method ?? DEFAULT_SLICE_METHOD, o.model, o.unetProbabilities);
   const lungs = sliceLungMask(hu, width, height, o.lung);
   const dims: Vec3 = [width, height, 1];
   const base = {

@@ -243,9 +243,20 @@ function padEdge(src: Float32Array, h: number, w: number, H: number, W: number):
   return out;
 }
 
+/** One network pass: the slice flipped left-right (first) and/or up-down (second) before the network. */
+export type UnetPass = readonly [boolean, boolean];
+
+/** The passes `mirror` (left-right) and `flipRows` (up-down) ask for. */
+export function unetPasses(mirror: boolean, flipRows: boolean): UnetPass[] {
+  return (mirror ? [false, true] : [false]).flatMap((fx) =>
+    (flipRows ? [false, true] : [false]).map((fy): UnetPass => [fx, fy]),
+  );
+}
+
 /**
  * Class probabilities (3 x height x width) of one slice, averaged over the passes `mirror` (left-right) and
- * `flipRows` (up-down) ask for and over the model's members.
+ * `flipRows` (up-down) ask for and over the model's members. `passes` runs a subset (their own average), so that
+ * the passes of one slice can run on several threads.
  */
 export function unetProbabilities(
   hu: Float32Array,
@@ -255,6 +266,7 @@ export function unetProbabilities(
   model: UnetModel,
   mirror = model.mirror ?? false,
   flipRows = model.flipRows ?? false,
+  passes = unetPasses(mirror, flipRows),
 ): Float32Array {
   const gw = Math.max(1, Math.round((width * spacingMm) / model.gridMm));
   const gh = Math.max(1, Math.round((height * spacingMm) / model.gridMm));
@@ -263,9 +275,6 @@ export function unetProbabilities(
   const PH = Math.ceil(gh / m) * m;
   const grid = resizeBilinear(hu.map(unetInput), 1, height, width, gh, gw);
   const crop = new Float32Array(3 * gh * gw);
-  const passes = (mirror ? [false, true] : [false]).flatMap((fx) =>
-    (flipRows ? [false, true] : [false]).map((fy) => [fx, fy]),
-  );
   const nets = [model.layers, ...(model.members ?? [])];
   const runs = passes.length * nets.length;
   for (const [fx, fy] of passes) {
@@ -349,7 +358,10 @@ export function unetLabels(
   return labelProbabilities(p, width, height, spacingMm, post, post.splitByNetwork ? net : p);
 }
 
-/** Labels 0/1/2 of one slice; `lungs` (the slice lung field) is needed only when the model blends in its mlp. */
+/**
+ * Labels 0/1/2 of one slice; `lungs` (the slice lung field) is needed only when the model blends in its mlp; `net`:
+ * the network's probabilities when already computed (e.g. on worker threads).
+ */
 export function segmentUnet(
   hu: Float32Array,
   width: number,
@@ -357,8 +369,8 @@ export function segmentUnet(
   spacingMm: number,
   model: UnetModel,
   lungs?: Uint8Array,
+  net = unetProbabilities(hu, width, height, spacingMm, model),
 ): Uint8Array {
-  const net = unetProbabilities(hu, width, height, spacingMm, model);
   const mlp = () => {
     if (!model.mlp) throw new RangeError('this unet model blends an mlp it does not carry');
     if (!lungs) throw new RangeError('this unet model blends its mlp: the lung field is needed');
@@ -367,7 +379,18 @@ export function segmentUnet(
   return unetLabels(net, mlp, width, height, spacingMm, model);
 }
 
-/** The model as a `LesionMethod` (every axial slice on its own). */
-export function unetMethod(model: UnetModel): LesionMethod {
-  return partitionSlices('unet', (hu, lungs, w, h, sp) => segmentUnet(hu, w, h, sp, model, lungs));
+/**
+ * The model as a `LesionMethod` (every axial slice on its own). `net`, for a single slice only: its network
+ * probabilities, computed elsewhere.
+ */
+export function unetMethod(model: UnetModel, net?: Float32Array): LesionMethod {
+  const method = partitionSlices('unet', (hu, lungs, w, h, sp) => segmentUnet(hu, w, h, sp, model, lungs, net));
+  if (!net) return method;
+  return {
+    ...method,
+    partition(hu, lungs, opts) {
+      if (hu.dims[2] !== 1) throw new RangeError('unet probabilities were given for one slice, not for a volume');
+      return method.partition(hu, lungs, opts);
+    },
+  };
 }
