@@ -32,7 +32,10 @@ export function threadCount(value: string, exitCode = 1): number {
   return n;
 }
 
-/** A few worker threads for the parallel stages of `mic analyze` (decoding, lesions per slab) and `eval-slices`. */
+/**
+ * A few worker threads for the parallel stages of `mic analyze` (decoding, lesions per slab), `eval-slices` (slices)
+ * and `segment-slice` (the unet's passes).
+ */
 export class Pool {
   private readonly workers: Worker[];
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -136,9 +139,7 @@ export class Pool {
       all.filter((_, j) => j % this.size === i),
     );
     const parts = await Promise.all(
-      groups.map((passes) =>
-        this.submit<Float32Array>({ ...task, kind: 'unet-passes', hu: Float32Array.from(task.hu), passes }),
-      ),
+      groups.map((passes) => this.submit<Float32Array>({ ...task, kind: 'unet-passes', passes })),
     );
     const out = new Float32Array(parts[0].length);
     parts.forEach((p, g) => {
