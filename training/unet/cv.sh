@@ -2,7 +2,8 @@
 # The unet slice model: 5-fold CV on mic's own folds, then the shipped model from all labelled slices.
 # Usage (repository root, after `npx tsc -b`): bash training/unet/cv.sh [labelled folder] [work dir]
 # Seeded, but figures move a little between machines; about 1-1.5 h per seed on 2 CPU cores. EPOCHS (150),
-# SLICE_DICE (1: the shipped model's per-slice Dice terms) and IMAGE_DICE (0) set the training, SEEDS (1) the training
+# SLICE_DICE (1: the shipped model's per-slice Dice terms), IMAGE_DICE (0) and WIDTHS (channels per level, 16,32,64,128)
+# set the training, SEEDS (1) the training
 # seeds (several: each in <work>/seed-<s>, the fold models and the shipped model average them), POST_GRID (split)
 # the post-processing grid the CV chooses from (docs/lesions.md). Python packages: training/unet/requirements.txt in
 # a virtual environment (default ~/.cache/mic/train-venv, PYTHON overrides).
@@ -18,6 +19,7 @@ fi
 epochs=${EPOCHS:-150}
 image_dice=${IMAGE_DICE:-0}
 slice_dice=${SLICE_DICE:-1}
+widths=${WIDTHS:-16,32,64,128}
 # Two 1-thread trainings side by side use 2 cores better than one 2-thread training (6 s an epoch each vs 3.6 s).
 jobs=${JOBS:-2}
 threads=$(( $(nproc) / jobs > 0 ? $(nproc) / jobs : 1 ))
@@ -33,11 +35,11 @@ train_one() {
   local seed=$1 d=$2 hold=() out=$2/all.json
   [ "$3" = all ] || { hold=(--holdout "$d/holdout-$3.txt"); out=$d/fold-$3.json; }
   nice -n 10 "$py" training/unet/train.py --images "$data/Imgs" --labels "$data/GT" --epochs "$epochs" \
-    --image-dice "$image_dice" --slice-dice "$slice_dice" --threads "$threads" --seed "$seed" "${hold[@]}" \
+    --image-dice "$image_dice" --slice-dice "$slice_dice" --widths "$widths" --threads "$threads" --seed "$seed" "${hold[@]}" \
     --out "$out" >"$d/train-$3.log" 2>&1
 }
 export -f train_one
-export py data epochs image_dice slice_dice threads
+export py data epochs image_dice slice_dice widths threads
 for i in "${!seeds[@]}"; do for f in 0 1 2 3 4 all; do echo "${seeds[$i]} ${dirs[$i]} $f"; done; done |
   xargs -P "$jobs" -L 1 bash -c 'train_one "$0" "$1" "$2"'
 nice -n 10 npx mic eval-slices --images "$data/Imgs" --labels "$data/GT" --method unet --cv 5 \
