@@ -8,6 +8,7 @@ import {
   type HuVolume,
   type LesionMethod,
   type LesionOptions,
+  type SliceLungOptions,
   type SliceModel,
   type UnetModel,
   type UnetPass,
@@ -28,10 +29,11 @@ export interface SliceTask {
   height: number;
   spacingMm: number;
   lesion: LesionOptions;
+  lung: SliceLungOptions;
 }
 
 /** Some of the unet's passes over one slice (`mic segment-slice`: the passes spread over the threads). */
-export interface UnetPassTask extends Omit<SliceTask, 'kind' | 'method' | 'lesion'> {
+export interface UnetPassTask extends Omit<SliceTask, 'kind' | 'method' | 'lesion' | 'lung'> {
   kind: 'unet-passes';
   passes: UnetPass[];
 }
@@ -62,11 +64,12 @@ async function run(task: Task): Promise<{ result: unknown; transfer: ArrayBuffer
     return { result: p, transfer: [p.buffer as ArrayBuffer] };
   }
   if (task.kind === 'slice') {
-    const { method, lesion } = task;
+    const { method, lesion, lung } = task;
     const r = segmentHuSlice(task.hu, task.width, task.height, task.spacingMm, {
       method,
       model: model(method, task.modelFile),
       lesion,
+      lung,
     });
     return { result: r, transfer: [r.lesions.buffer as ArrayBuffer, r.lungs.buffer as ArrayBuffer] };
   }

@@ -29,6 +29,7 @@ import {
   unetPasses,
   WINDOWED_BANDS,
   TRUE_HU_LUNG_MARGIN_MM,
+  TRUE_HU_LUNG,
   type LabelledSlice,
 } from '@mic/analysis';
 import { parseDicom, readHu } from '@mic/dicom';
@@ -87,6 +88,8 @@ function writePng(path: string, pixels: Uint8Array, width: number, height: numbe
 
 /** Windowed slices: the CV band choice. True HU: literature bands, and mlp lesions kept near the lung field. */
 const bands = (s: { windowed: boolean }) => (s.windowed ? WINDOWED_BANDS : { lungMarginMm: TRUE_HU_LUNG_MARGIN_MM });
+/** The lung field: diseased lung by its local mean on true HU only (pseudo-HU is too loose a scale for it). */
+const lungOptions = (s: { windowed: boolean }) => (s.windowed ? {} : TRUE_HU_LUNG);
 
 const cpus = Math.max(1, availableParallelism());
 
@@ -137,7 +140,7 @@ async function loadLabelled(imagesDir: string, labelsDir: string): Promise<Label
     }
     if (truth.width !== s.width || truth.height !== s.height)
       throw new CliError(`${name}: image is ${s.width}x${s.height} but label is ${truth.width}x${truth.height}`);
-    out.push({ name, ...s, lungs: sliceLungMask(s.hu, s.width, s.height), truth: truth.pixels });
+    out.push({ name, ...s, lungs: sliceLungMask(s.hu, s.width, s.height, lungOptions(s)), truth: truth.pixels });
   }
   return out;
 }
@@ -202,6 +205,7 @@ export function registerSlices(program: Command): void {
         method,
         model,
         lesion: bands(s),
+        lung: lungOptions(s),
         unetProbabilities: net,
       });
       writePng(o.out, r.lesions, s.width, s.height);
@@ -305,8 +309,14 @@ export function registerSlices(program: Command): void {
                       height,
                       spacingMm,
                       lesion: bands(s),
+                      lung: lungOptions(s),
                     })
-                  : segmentHuSlice(hu, width, height, spacingMm, { method, model, lesion: bands(s) });
+                  : segmentHuSlice(hu, width, height, spacingMm, {
+                      method,
+                      model,
+                      lesion: bands(s),
+                      lung: lungOptions(s),
+                    });
                 return { name: s.name, ...sliceDice(r.lesions, s.truth) };
               }),
             );

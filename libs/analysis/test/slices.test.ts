@@ -10,6 +10,7 @@ import {
   segmentWindowedSlice,
   sliceDice,
   sliceLungMask,
+  TRUE_HU_LUNG,
 } from '../src/index.js';
 import { dataPath } from '../../../test/support/data.js';
 
@@ -114,6 +115,40 @@ describe('slice segmentation on real data', () => {
     expect(count(lungs, 1)).toBeGreaterThan(10000);
     expect(count(lungs, 2)).toBeGreaterThan(10000);
     expect(meanX(1)).toBeLessThan(meanX(2));
+  }, 60000);
+
+  it('on true HU takes diffusely diseased lung into the field, and leaves aerated lungs and the abdomen as they were', async () => {
+    const count = (a: Uint8Array, v: number) => a.reduce((n, x) => n + (x === v ? 1 : 0), 0);
+    // A046441: crazy paving and dense GGO in both lungs, a mean of -300 to -150 HU with few air pixels.
+    const sick = await dicomSlice('covid-ny-sbu-slices', 'A046441', 'axial', '19001111-045.dcm');
+    const air = sliceLungMask(sick.hu, sick.w, sick.h);
+    const dense = sliceLungMask(sick.hu, sick.w, sick.h, TRUE_HU_LUNG);
+    expect(count(air, 2)).toBe(0);
+    expect(count(dense, 1)).toBeGreaterThan(1.5 * count(air, 1));
+    expect(count(dense, 2)).toBeGreaterThan(5000);
+    // Its right lung lies on the image's left.
+    const meanX = (m: Uint8Array, v: number) => {
+      let sx = 0;
+      m.forEach((l, p) => {
+        if (l === v) sx += p % sick.w;
+      });
+      return sx / count(m, v);
+    };
+    expect(meanX(dense, 1)).toBeLessThan(sick.w / 2);
+    expect(meanX(dense, 2)).toBeGreaterThan(sick.w / 2);
+    const healthy = await dicomSlice('lidc-partial', 'LIDC-IDRI-0001', '-117.500000.dcm');
+    expect(sliceLungMask(healthy.hu, healthy.w, healthy.h, TRUE_HU_LUNG)).toEqual(
+      sliceLungMask(healthy.hu, healthy.w, healthy.h),
+    );
+    // Abdominal slices, one with bowel gas whose smoothed rim is no lung parenchyma.
+    for (const [id, file] of [
+      ['A062055', '19001228-131.dcm'],
+      ['A027284', '19000925-116.dcm'],
+      ['A058062', '19010108-078.dcm'],
+    ]) {
+      const s = await dicomSlice('covid-ny-sbu-slices', id, 'axial', file);
+      expect(count(sliceLungMask(s.hu, s.w, s.h, TRUE_HU_LUNG), 0)).toBe(s.w * s.h);
+    }
   }, 60000);
 
   it('kmeans is deterministic for a fixed seed', () => {

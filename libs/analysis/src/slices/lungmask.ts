@@ -1,5 +1,6 @@
 import {
   boundingBox,
+  boxSmooth,
   close,
   convexHull2d,
   open,
@@ -23,7 +24,18 @@ export interface SliceLungOptions {
   minAreaFraction?: number;
   /** Least share of a component inside the body's convex hull (the air under the body in the CT table is not lung). */
   minInBodyFraction?: number;
+  /**
+   * True HU only (off when absent): pixels whose local mean is under this HU count as lung too, so that diffusely
+   * diseased lung (crazy paving, dense GGO: a mean of -300 to -150 HU with only small air pockets) joins the field;
+   * fat (-100 HU and up) and soft tissue stay out. Pseudo-HU of windowed slices is too loose a scale for it.
+   */
+  denseHu?: number;
+  /** Radius of that local mean as a fraction of the image width (0.008: about 3 mm on a 512-pixel field). */
+  denseRadiusFraction?: number;
 }
+
+/** The slice lung field's options for true-HU input (DICOM): diseased lung by its local mean too. */
+export const TRUE_HU_LUNG: SliceLungOptions = { denseHu: -150 };
 
 /** Height / width below which an air component is a slab (CT table), not lung. */
 const MIN_ASPECT = 0.15;
@@ -52,10 +64,15 @@ function bodyHull(tissue: Uint8Array, dims: Vec3): { hull: Uint8Array; midX: num
   };
 }
 
+/** Partly aerated lung parenchyma (HU), and its least share of a lung part found only through the local mean. */
+const PARENCHYMA_HU = [-900, -300] as const;
+const MIN_PARENCHYMA = 0.35;
+
 /**
  * Lung field of one axial slice, 0 background, 1 right lung, 2 left lung, radiological convention (patient's
  * right on the image's left). Air not connected to the image border, large components inside the body's hull, then
- * per-lung hole filling and a large closing so that dense lesions at the pleura stay inside.
+ * per-lung hole filling and a large closing so that dense lesions at the pleura stay inside. With `denseHu` (true
+ * HU) a second field from air or a low local mean replaces a side's where it is much larger (docs/lesions.md).
  */
 export function sliceLungMask(hu: Float32Array, width: number, height: number, o: SliceLungOptions = {}): Uint8Array {
   const airHu = o.airHu ?? -400;
@@ -63,6 +80,56 @@ export function sliceLungMask(hu: Float32Array, width: number, height: number, o
   const n = width * height;
   const air = new Uint8Array(n);
   for (let p = 0; p < n; p++) air[p] = hu[p] < airHu ? 1 : 0;
+  if (o.denseHu === undefined) return fieldFromAir(air, width, height, o);
+  const base = fieldFromAir(Uint8Array.from(air), width, height, o);
+  const r = Math.max(1, Math.round((o.denseRadiusFraction ?? 0.008) * width));
+  const mean = boxSmooth(hu, dims, [r, r, 0]);
+  for (let p = 0; p < n; p++) if (mean[p] < o.denseHu) air[p] = 1;
+  const grown = fieldFromAir(air, width, height, o, true);
+  // A part found only through the local mean must look like lung: bowel gas with its smoothed rim is mostly pure
+  // air and tissue, diseased lung mostly partly aerated parenchyma.
+  const c = labelComponents(grown, dims, 8);
+  const [overlap, aerated] = [new Float64Array(c.count + 1), new Float64Array(c.count + 1)];
+  for (let p = 0; p < n; p++) {
+    const id = c.labels[p];
+    if (base[p]) overlap[id]++;
+    if (hu[p] >= PARENCHYMA_HU[0] && hu[p] < PARENCHYMA_HU[1]) aerated[id]++;
+  }
+  for (let p = 0; p < n; p++) {
+    const id = c.labels[p];
+    if (id && !overlap[id] && aerated[id] < MIN_PARENCHYMA * c.sizes[id]) grown[p] = 0;
+  }
+  // On an aerated lung the local mean only adds a rim at the hilum and the mediastinum: a side keeps its air
+  // field unless the mean adds more than a quarter to it.
+  const count = (m: Uint8Array, side: number) => m.reduce((k, v) => k + (v === side ? 1 : 0), 0);
+  const useGrown = [false, ...[1, 2].map((side) => count(base, side) < 0.8 * count(grown, side))];
+  const out = base.map((v) => (useGrown[v] ? 0 : v));
+  for (let p = 0; p < n; p++) if (grown[p] && useGrown[grown[p]] && !out[p]) out[p] = grown[p];
+  return out;
+}
+
+/** 1 (right) or 2 (left) where at least 90 % of the mask lies on that side of the body's centre column, else 0. */
+function sideOf(m: Uint8Array, width: number, midX: number): 0 | 1 | 2 {
+  let left = 0;
+  let all = 0;
+  for (let p = 0; p < m.length; p++)
+    if (m[p]) {
+      all++;
+      if (p % width >= midX) left++;
+    }
+  return left < 0.1 * all ? 1 : left > 0.9 * all ? 2 : 0;
+}
+
+/** The lung field from an air mask (see `sliceLungMask`); `air` is changed. */
+function fieldFromAir(
+  air: Uint8Array,
+  width: number,
+  height: number,
+  o: SliceLungOptions,
+  splitJoined = false,
+): Uint8Array {
+  const dims: Vec3 = [width, height, 1];
+  const n = width * height;
   const { hull, midX } = bodyHull(
     air.map((v) => 1 - v),
     dims,
@@ -110,20 +177,21 @@ export function sliceLungMask(hu: Float32Array, width: number, height: number, o
   const out = new Uint8Array(n);
   const closeR = (o.closeFraction ?? 0.04) * width;
   for (const id of kept.slice(0, 4)) {
-    let m: Uint8Array = new Uint8Array(n);
-    for (let p = 0; p < n; p++) if (comps.labels[p] === id) m[p] = 1;
-    m = fillHoles2d(close(m, dims, [1, 1, 1], closeR), dims);
+    const part = new Uint8Array(n);
+    for (let p = 0; p < n; p++) if (comps.labels[p] === id) part[p] = 1;
     // Sides by the body's centre column, not the image's (crops and patients are off-centre); a lung that crosses
-    // it a little (mediastinal shift) stays whole, lungs joined in front are cut at it.
-    let left = 0;
-    let all = 0;
-    for (let p = 0; p < n; p++)
-      if (m[p]) {
-        all++;
-        if (p % width >= midX) left++;
-      }
-    const side = left < 0.1 * all ? 1 : left > 0.9 * all ? 2 : 0;
-    for (let p = 0; p < n; p++) if (m[p] && !out[p]) out[p] = side || (p % width < midX ? 1 : 2);
+    // it a little (mediastinal shift) stays whole, lungs joined in front are cut at it. Lungs joined through
+    // diseased lung are cut before the closing, which would otherwise fill the mediastinum between them.
+    const side = sideOf(part, width, midX);
+    const parts =
+      splitJoined && !side
+        ? [1, 2].map((s) => part.map((v, p) => (v && (p % width < midX ? 1 : 2) === s ? 1 : 0)))
+        : [part];
+    for (const one of parts) {
+      const m = fillHoles2d(close(one, dims, [1, 1, 1], closeR), dims);
+      const sd = sideOf(m, width, midX);
+      for (let p = 0; p < n; p++) if (m[p] && !out[p]) out[p] = sd || (p % width < midX ? 1 : 2);
+    }
   }
   return out;
 }

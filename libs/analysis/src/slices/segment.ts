@@ -4,7 +4,7 @@ import { kmeansMethod } from '../lesions/kmeans.js';
 import type { LesionMethod, LesionOptions } from '../lesions/types.js';
 import { applyCalibration, calibrateWindowed } from './calibrate.js';
 import type { GrayImage } from './codec.js';
-import { sliceLungMask, type SliceLungOptions } from './lungmask.js';
+import { sliceLungMask, TRUE_HU_LUNG, type SliceLungOptions } from './lungmask.js';
 import { contextMethod, type ContextModel } from './context.js';
 import { pixelMethod, type PixelModel } from './pixel.js';
 import { unetMethod, type UnetModel } from './unet.js';
@@ -36,6 +36,7 @@ export interface SliceResult {
 
 export interface SliceOptions {
   method?: string;
+  /** The lung field's options (default `TRUE_HU_LUNG`; windowed slices: none). */
   lung?: SliceLungOptions;
   lesion?: LesionOptions;
   /** Model of a supervised method (`unet`, `mlp`, `context`). */
@@ -56,7 +57,7 @@ export function lesionMethod(name: string, model?: SliceModel, unetNet?: Float32
   return m;
 }
 
-/** Segments one slice given in HU (e.g. from DICOM) with its in-plane pixel spacing in mm. */
+/** Segments one slice given in HU (e.g. from DICOM) with its in-plane pixel spacing in mm; the lung field takes `o.lung` (default: true HU). */
 export function segmentHuSlice(
   hu: Float32Array,
   width: number,
@@ -65,7 +66,7 @@ export function segmentHuSlice(
   o: SliceOptions = {},
 ): SliceResult {
   const method = lesionMethod(o.method ?? DEFAULT_SLICE_METHOD, o.model, o.unetProbabilities);
-  const lungs = sliceLungMask(hu, width, height, o.lung);
+  const lungs = sliceLungMask(hu, width, height, o.lung ?? TRUE_HU_LUNG);
   const dims: Vec3 = [width, height, 1];
   const base = {
     dims,
@@ -93,6 +94,7 @@ export function segmentWindowedSlice(img: GrayImage, o: SliceOptions = {}): Slic
   const hu = applyCalibration(img.pixels, calibrateWindowed(img.pixels));
   return segmentHuSlice(hu, img.width, img.height, ASSUMED_FIELD_MM / img.width, {
     ...o,
+    lung: o.lung ?? {},
     lesion: { ...WINDOWED_BANDS, ...o.lesion },
   });
 }
