@@ -1,4 +1,5 @@
 import {
+  boxSmooth,
   deepInPlane,
   fillHoles2d,
   gridWithSpacing,
@@ -14,7 +15,7 @@ import { addDenseOpacities } from './opacities.js';
 import { LEFT, RIGHT, splitLeftRight } from './split.js';
 import { upsampleLabels } from './upsample.js';
 
-export const LUNG_SEGMENTATION_VERSION = 'threshold-hull-1.0';
+export const LUNG_SEGMENTATION_VERSION = 'threshold-hull-1.1';
 
 export interface LungSegmentationOptions {
   /** Tissue/air boundary for the body mask, HU. */
@@ -33,6 +34,13 @@ export interface LungSegmentationOptions {
   includeDenseOpacities?: boolean;
   /** A lung component smaller than this fraction of the largest one is dropped. */
   minComponentFraction?: number;
+  /**
+   * Diffusely diseased lung (crazy paving, dense GGO: a mean of -300 to -150 HU with few voxels under the air
+   * threshold) counts as air for the search where its in-plane local mean is under this HU (null: off).
+   */
+  denseHu?: number | null;
+  /** Radius of that local mean, mm. */
+  denseRadiusMm?: number;
 }
 
 export interface LungSegmentation {
@@ -51,6 +59,8 @@ const DEFAULTS: Required<LungSegmentationOptions> = {
   workingSpacingMm: 1.25,
   includeDenseOpacities: true,
   minComponentFraction: 0.02,
+  denseHu: -150,
+  denseRadiusMm: 3,
 };
 
 /**
@@ -82,10 +92,31 @@ export function segmentLungs(
   const n = hu.length;
 
   const body = bodyMask(hu, dims, spacing, o.bodyThresholdHu);
-  let air: Uint8Array = new Uint8Array(n);
+  const air = new Uint8Array(n);
   for (let p = 0; p < n; p++) air[p] = body.mask[p] && hu[p] < o.airThresholdHu ? 1 : 0;
-  air = keepLungLike(air, hu, dims, spacing, body, { minFraction: o.minComponentFraction, kUp });
+  const search = { hu, dims, spacing, body, o, iToLeft, kUp };
+  let labels = lungField(Uint8Array.from(air), search);
+  if (o.denseHu !== null) labels = withDenseLung(labels, air, search, o.denseHu);
+  const full = f === 1 ? labels : upsampleLabels(labels, grid, volume, 2);
+  checkResult(full, volume.dims, warnings);
+  return { labels: withData(volume, full), warnings, version: LUNG_SEGMENTATION_VERSION };
+}
 
+interface Search {
+  hu: Float32Array;
+  dims: Vec3;
+  spacing: Vec3;
+  body: Body;
+  o: Required<LungSegmentationOptions>;
+  iToLeft: number;
+  kUp: boolean;
+}
+
+/** Lung labels from an air mask (changed): lung-like air, airways out, sides, holes, dense opacities, small parts. */
+function lungField(air: Uint8Array, s: Search): Uint8Array {
+  const { hu, dims, spacing, body, o, iToLeft, kUp } = s;
+  const n = hu.length;
+  air = keepLungLike(air, hu, dims, spacing, body, { minFraction: o.minComponentFraction, kUp });
   const order = Array.from({ length: dims[2] }, (_, t) => (kUp ? dims[2] - 1 - t : t));
   const airway = findAirways(hu, air, dims, spacing, body, { lumenHu: o.airwayThresholdHu, order });
   for (let p = 0; p < n; p++) if (airway[p]) air[p] = 0;
@@ -106,10 +137,115 @@ export function segmentLungs(
     fillLabelHoles(labels, label, dims);
     dropSmall(labels, label, dims, 0.05);
   }
-  const full = f === 1 ? labels : upsampleLabels(labels, grid, volume, 2);
-  checkResult(full, volume.dims, warnings);
-  return { labels: withData(volume, full), warnings, version: LUNG_SEGMENTATION_VERSION };
+  return labels;
 }
+
+/**
+ * A diffusely diseased lung has too few voxels under the air threshold to be found (a whole lung can be lost, and
+ * with it its lesions). Where the body holds much low-mean tissue outside the field (more than half the field: a
+ * mildly involved chest such as RICORD's holds a quarter, in rims and small opacities), the search runs again with that tissue counted as air, and a side takes the new field where it is more
+ * than a quarter larger and what it adds looks like diseased lung: on aerated lungs the local mean only adds a rim
+ * at the hilum and the mediastinum.
+ */
+function withDenseLung(labels: Uint8Array, air: Uint8Array, s: Search, denseHu: number): Uint8Array {
+  const { hu, dims, spacing, body } = s;
+  const r = (axis: number) => Math.max(1, Math.round(s.o.denseRadiusMm / spacing[axis]));
+  const box: Vec3 = [r(0), r(1), 0];
+  const mean = boxSmooth(hu, dims, box);
+  // The cheap bound first (the low mean alone): most chests stop here.
+  let bound = 0;
+  let field = 0;
+  for (let p = 0; p < hu.length; p++) {
+    if (labels[p]) field++;
+    else if (body.mask[p] && mean[p] < denseHu) bound++;
+  }
+  if (bound <= 0.5 * field) return labels;
+  const dense = denseTissue(labels, s, denseHu, mean, box);
+  let lung = 0;
+  let extra = 0;
+  for (let p = 0; p < hu.length; p++) {
+    if (labels[p]) lung++;
+    else if (dense[p]) extra++;
+  }
+  if (extra <= 0.5 * lung) return labels;
+  // Gas the first search left out (bowel, stomach, the trachea) stays out: joined to the lung through the new
+  // tissue it would pass as lung.
+  for (let p = 0; p < hu.length; p++) air[p] = (air[p] && (hu[p] >= GAS_HU || labels[p])) || dense[p] ? 1 : 0;
+  const grown = lungField(air, s);
+  const useGrown = [false, ...[RIGHT, LEFT].map((side) => looksDiseased(labels, grown, hu, side))];
+  if (!useGrown.includes(true)) return labels;
+  const out = labels.map((v) => (useGrown[v] ? 0 : v));
+  for (let p = 0; p < out.length; p++) if (grown[p] && useGrown[grown[p]] && !out[p]) out[p] = grown[p];
+  return out;
+}
+
+/** Tissue in the body with a low, textured in-plane local mean, no gas nearby, at the levels of the lung found. */
+function denseTissue(labels: Uint8Array, s: Search, denseHu: number, mean: Float32Array, box: Vec3): Uint8Array {
+  const { hu, dims, spacing, body } = s;
+  // Gas (< -950 HU) nearby: a low mean there comes from the rim of gas (bowel with its bubbles, the trachea's
+  // wall), not from diseased lung, which holds almost none outside its air bronchograms.
+  const gas = boxSmooth(
+    hu.map((v) => (v < GAS_HU ? 1 : 0)),
+    dims,
+    box,
+  );
+  // Lung is textured (vessels, septa, air pockets), fat homogeneous: in some scans fat's mean nears -150 HU.
+  const square = boxSmooth(
+    hu.map((v) => v * v),
+    dims,
+    box,
+  );
+  // Diseased lung lies at the levels of the lung already found (the other lung, aerated parts): bowel content
+  // below the bases can look the same.
+  const nxy = dims[0] * dims[1];
+  const levels = new Uint8Array(dims[2]);
+  for (let p = 0; p < hu.length; p++) if (labels[p]) levels[(p / nxy) | 0] = 1;
+  const margin = Math.round(LEVEL_MARGIN_MM / spacing[2]);
+  const anyLevel = levels.includes(1);
+  const near = levels.map((_, k) =>
+    !anyLevel || levels.subarray(Math.max(0, k - margin), k + margin + 1).includes(1) ? 1 : 0,
+  );
+  const dense = new Uint8Array(hu.length);
+  for (let p = 0; p < hu.length; p++) {
+    const textured = square[p] - mean[p] * mean[p] > MIN_SD_HU * MIN_SD_HU;
+    dense[p] = near[(p / nxy) | 0] && body.mask[p] && mean[p] < denseHu && gas[p] < MAX_GAS_SHARE && textured ? 1 : 0;
+  }
+  return dense;
+}
+
+/**
+ * Whether a side's new field replaces the first: more than a quarter larger, and what it adds mostly partly aerated
+ * parenchyma with next to no gas (bowel and stomach hold both gas and mottled content).
+ */
+function looksDiseased(labels: Uint8Array, grown: Uint8Array, hu: Float32Array, side: number): boolean {
+  let base = 0;
+  let all = 0;
+  let added = 0;
+  let gasAdded = 0;
+  let aerated = 0;
+  for (let p = 0; p < hu.length; p++) {
+    if (labels[p] === side) base++;
+    if (grown[p] !== side) continue;
+    all++;
+    if (labels[p]) continue;
+    added++;
+    if (hu[p] < GAS_HU) gasAdded++;
+    else if (hu[p] >= AERATED_HU[0] && hu[p] < AERATED_HU[1]) aerated++;
+  }
+  return base < 0.8 * all && gasAdded < MAX_GAS_ADDED * added && aerated >= MIN_AERATED_ADDED * added;
+}
+
+/** Pure gas, HU; and its largest share of the local box for a voxel to count as diseased lung by its mean. */
+const GAS_HU = -950;
+const MAX_GAS_SHARE = 0.05;
+/** Least local standard deviation (HU) of diseased lung counted by its mean. */
+const MIN_SD_HU = 60;
+/** What a side's new field adds: at most this share of gas, at least this share of partly aerated lung (HU). */
+const AERATED_HU = [-900, -300] as const;
+const MAX_GAS_ADDED = 0.1;
+const MIN_AERATED_ADDED = 0.25;
+/** How far above or below the lung already found diseased lung is searched, mm. */
+const LEVEL_MARGIN_MM = 20;
 
 /** A lung is at least this thick (in-plane depth from its edge) somewhere. */
 const MIN_THICKNESS_MM = 6;
