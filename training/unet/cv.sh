@@ -2,11 +2,11 @@
 # The unet slice model: 5-fold CV on mic's own folds, then the shipped model from all labelled slices.
 # Usage (repository root, after `npx tsc -b`): bash training/unet/cv.sh [labelled folder] [work dir]
 # Seeded, but figures move a little between machines; about 1-1.5 h per seed on 2 CPU cores. EPOCHS (150),
-# SLICE_DICE (1: the shipped model's per-slice Dice terms), IMAGE_DICE (0) and WIDTHS (channels per level, 16,32,64,128)
-# set the training, SEEDS (1) the training
-# seeds (several: each in <work>/seed-<s>, the fold models and the shipped model average them), POST_GRID (split)
-# the post-processing grid the CV chooses from (docs/lesions.md). Python packages: training/unet/requirements.txt in
-# a virtual environment (default ~/.cache/mic/train-venv, PYTHON overrides).
+# SLICE_DICE (2: the shipped model's weight of the per-slice Dice terms), IMAGE_DICE (0) and WIDTHS (channels per
+# level, 16,32,64,128) set the training, SEEDS (1) the training seeds (several: each in <work>/seed-<s>, the fold
+# models and the shipped model average them), POST_GRID (split) the post-processing grid the CV chooses from
+# (docs/lesions.md). Python packages: training/unet/requirements.txt in a virtual environment (default
+# ~/.cache/mic/train-venv, PYTHON overrides).
 set -euo pipefail
 data=${1:-../shared/data/infnet-covid-semiseg/TrainingSet/MultiClassInfection-Train}
 work=${2:-$HOME/.cache/mic/unet-cv}
@@ -18,7 +18,7 @@ if [ -z "${PYTHON:-}" ] && [ ! -x "$py" ]; then
 fi
 epochs=${EPOCHS:-150}
 image_dice=${IMAGE_DICE:-0}
-slice_dice=${SLICE_DICE:-1}
+slice_dice=${SLICE_DICE:-2}
 widths=${WIDTHS:-16,32,64,128}
 # Two 1-thread trainings side by side use 2 cores better than one 2-thread training (6 s an epoch each vs 3.6 s).
 jobs=${JOBS:-2}

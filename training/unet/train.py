@@ -265,8 +265,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--image-dice", type=float, default=0.0,
                     help="weight of a per-slice consolidation Dice term (0: off, as shipped; see docs/lesions.md)")
-    ap.add_argument("--slice-dice", type=float, default=1.0,
-                    help="weight of per-slice Dice terms of infection, GGO and consolidation (1, as shipped; 0: off)")
+    ap.add_argument("--slice-dice", type=float, default=2.0,
+                    help="weight of per-slice Dice terms of infection, GGO and consolidation (2, as shipped; 0: off)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     data = load(a.images, a.labels)
