@@ -161,13 +161,9 @@ function withDenseLung(labels: Uint8Array, air: Uint8Array, s: Search, denseHu: 
   }
   if (bound <= 0.5 * field) return labels;
   const dense = denseTissue(labels, s, denseHu, mean, box);
-  let lung = 0;
   let extra = 0;
-  for (let p = 0; p < hu.length; p++) {
-    if (labels[p]) lung++;
-    else if (dense[p]) extra++;
-  }
-  if (extra <= 0.5 * lung) return labels;
+  for (let p = 0; p < hu.length; p++) if (!labels[p] && dense[p]) extra++;
+  if (extra <= 0.5 * field) return labels;
   // Gas the first search left out (bowel, stomach, the trachea) stays out: joined to the lung through the new
   // tissue it would pass as lung.
   for (let p = 0; p < hu.length; p++) air[p] = (air[p] && (hu[p] >= GAS_HU || labels[p])) || dense[p] ? 1 : 0;
