@@ -3,7 +3,7 @@
 # Usage (repository root, after `npx tsc -b`): bash training/unet/cv.sh [labelled folder] [work dir]
 # Seeded, but figures move a little between machines; about 1-1.5 h per seed on 2 CPU cores. EPOCHS (150),
 # SLICE_DICE (2: the shipped model's weight of the per-slice Dice terms), IMAGE_DICE (0) and WIDTHS (channels per
-# level, 16,32,64,128) set the training, SEEDS (1) the training seeds (several: each in <work>/seed-<s>, the fold
+# level, 16,32,64,128) and INIT (pretrained start) set the training, SEEDS (1) the training seeds (several: each in <work>/seed-<s>, the fold
 # models and the shipped model average them), POST_GRID (split) the post-processing grid the CV chooses from
 # (docs/lesions.md). Python packages: training/unet/requirements.txt in a virtual environment (default
 # ~/.cache/mic/train-venv, PYTHON overrides).
@@ -20,6 +20,8 @@ epochs=${EPOCHS:-150}
 image_dice=${IMAGE_DICE:-0}
 slice_dice=${SLICE_DICE:-2}
 widths=${WIDTHS:-16,32,64,128}
+# INIT: weights every model starts from (training/unet/pretrain.sh), none by default.
+init=${INIT:-}
 # Two 1-thread trainings side by side use 2 cores better than one 2-thread training (6 s an epoch each vs 3.6 s).
 jobs=${JOBS:-2}
 threads=$(( $(nproc) / jobs > 0 ? $(nproc) / jobs : 1 ))
@@ -35,11 +37,11 @@ train_one() {
   local seed=$1 d=$2 hold=() out=$2/all.json
   [ "$3" = all ] || { hold=(--holdout "$d/holdout-$3.txt"); out=$d/fold-$3.json; }
   nice -n 10 "$py" training/unet/train.py --images "$data/Imgs" --labels "$data/GT" --epochs "$epochs" \
-    --image-dice "$image_dice" --slice-dice "$slice_dice" --widths "$widths" --threads "$threads" --seed "$seed" "${hold[@]}" \
+    --image-dice "$image_dice" --slice-dice "$slice_dice" --widths "$widths" --threads "$threads" --seed "$seed" ${init:+--init "$init"} "${hold[@]}" \
     --out "$out" >"$d/train-$3.log" 2>&1
 }
 export -f train_one
-export py data epochs image_dice slice_dice widths threads
+export py data epochs image_dice slice_dice widths threads init
 for i in "${!seeds[@]}"; do for f in 0 1 2 3 4 all; do echo "${seeds[$i]} ${dirs[$i]} $f"; done; done |
   xargs -P "$jobs" -L 1 bash -c 'train_one "$0" "$1" "$2"'
 nice -n 10 npx mic eval-slices --images "$data/Imgs" --labels "$data/GT" --method unet --cv 5 \

@@ -5,6 +5,7 @@ Input of the network: pseudo-HU from the image's own histogram (the same anchors
 [-1050, 0] HU and scaled to [-1.1, 1], on a 1.25 mm grid (windowed slices are taken as 320 mm wide).
 
   python train.py --images <Imgs> --labels <GT> --out model.json [--holdout names.txt] [--epochs N] [--slice-dice W]
+                  [--init start.pt]
 """
 
 import argparse
@@ -188,10 +189,14 @@ def mean_dice(rows):
     return [float(np.mean([r[k] for r in rows if r[k] is not None])) for k in range(3)]
 
 
-def train(data, epochs, seed, widths, batch, crop, log, image_dice=0.0, per_slice=0.0):
+def train(data, epochs, seed, widths, batch, crop, log, image_dice=0.0, per_slice=0.0, init=None):
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     net = UNet(widths)
+    if init:
+        # Weights of pretrain.py (all but the head); the head starts fresh.
+        missing, unexpected = net.load_state_dict(torch.load(init), strict=False)
+        assert not unexpected and all(k.startswith("head.") for k in missing), (missing, unexpected)
     opt = torch.optim.AdamW(net.parameters(), lr=3e-3, weight_decay=1e-4)
     x = torch.stack([d[1] for d in data])
     t = torch.stack([d[2] for d in data])
@@ -267,15 +272,16 @@ def main():
                     help="weight of a per-slice consolidation Dice term (0: off, as shipped; see docs/lesions.md)")
     ap.add_argument("--slice-dice", type=float, default=2.0,
                     help="weight of per-slice Dice terms of infection, GGO and consolidation (2, as shipped; 0: off)")
+    ap.add_argument("--init", help="start from these weights (pretrain.py) instead of random ones")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     data = load(a.images, a.labels)
     held = set(open(a.holdout).read().split()) if a.holdout else set()
     part = [d for d in data if d[0] not in held]
     widths = tuple(int(w) for w in a.widths.split(","))
-    net = train(part, a.epochs, a.seed, widths, a.batch, a.crop, True, a.image_dice, a.slice_dice)
+    net = train(part, a.epochs, a.seed, widths, a.batch, a.crop, True, a.image_dice, a.slice_dice, a.init)
     meta = {"minLesionMm2": 30, "minConsolidationMm2": 50, "trainedOn": len(part), "epochs": a.epochs, "seed": a.seed,
-            "imageDice": a.image_dice, "sliceDice": a.slice_dice}
+            "imageDice": a.image_dice, "sliceDice": a.slice_dice, **({"pretrained": True} if a.init else {})}
     export(net, a.out, meta)
     if held:
         rows = [slice_dice(predict(net, d[1]), d[2].numpy()) for d in data if d[0] in held]
