@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The unet slice model: 5-fold CV on mic's own folds, then the shipped model from all labelled slices.
 # Usage (repository root, after `npx tsc -b`): bash training/unet/cv.sh [labelled folder] [work dir]
-# Seeded, but figures move a little between machines; about 1-1.5 h per seed on 2 CPU cores. EPOCHS (150),
+# Seeded, but figures move a little between machines; about 35-40 min per seed on 2 CPU cores. EPOCHS (150),
 # SLICE_DICE (2: the shipped model's weight of the per-slice Dice terms), IMAGE_DICE (0) and WIDTHS (channels per
 # level, 16,32,64,128) and INIT (pretrained start) set the training, SEEDS (1) the training seeds (several: each in <work>/seed-<s>, the fold
 # models and the shipped model average them), POST_GRID (split) the post-processing grid the CV chooses from
