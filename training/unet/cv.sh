@@ -2,10 +2,10 @@
 # The unet slice model: 5-fold CV on mic's own folds, then the shipped model from all labelled slices.
 # Usage (repository root, after `npx tsc -b`): bash training/unet/cv.sh [labelled folder] [work dir]
 # Seeded, but figures move a little between machines; about 35-40 min per seed on 2 CPU cores. EPOCHS (150),
-# SLICE_DICE (2: the shipped model's weight of the per-slice Dice terms), IMAGE_DICE (0) and WIDTHS (channels per
-# level, 16,32,64,128) and INIT (pretrained start) set the training, SEEDS (1) the training seeds (several: each in <work>/seed-<s>, the fold
-# models and the shipped model average them), POST_GRID (split) the post-processing grid the CV chooses from
-# (docs/lesions.md). Python packages: training/unet/requirements.txt in a virtual environment (default
+# SLICE_DICE (2: the shipped model's weight of the per-slice Dice terms), IMAGE_DICE (0), WIDTHS (channels per
+# level, 16,32,64,128) and INIT (a pretrained start, none) set the training, SEEDS (1) the training seeds (several:
+# each in <work>/seed-<s>, the fold models and the shipped model average them), POST_GRID (split) the
+# post-processing grid the CV chooses from (docs/lesions.md). Python packages: training/unet/requirements.txt in a virtual environment (default
 # ~/.cache/mic/train-venv, PYTHON overrides).
 set -euo pipefail
 data=${1:-../shared/data/infnet-covid-semiseg/TrainingSet/MultiClassInfection-Train}
@@ -37,8 +37,8 @@ train_one() {
   local seed=$1 d=$2 hold=() out=$2/all.json
   [ "$3" = all ] || { hold=(--holdout "$d/holdout-$3.txt"); out=$d/fold-$3.json; }
   nice -n 10 "$py" training/unet/train.py --images "$data/Imgs" --labels "$data/GT" --epochs "$epochs" \
-    --image-dice "$image_dice" --slice-dice "$slice_dice" --widths "$widths" --threads "$threads" --seed "$seed" ${init:+--init "$init"} "${hold[@]}" \
-    --out "$out" >"$d/train-$3.log" 2>&1
+    --image-dice "$image_dice" --slice-dice "$slice_dice" --widths "$widths" --threads "$threads" --seed "$seed" \
+    ${init:+--init "$init"} "${hold[@]}" --out "$out" >"$d/train-$3.log" 2>&1
 }
 export -f train_one
 export py data epochs image_dice slice_dice widths threads init

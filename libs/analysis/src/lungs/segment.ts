@@ -143,9 +143,9 @@ function lungField(air: Uint8Array, s: Search): Uint8Array {
 /**
  * A diffusely diseased lung has too few voxels under the air threshold to be found (a whole lung can be lost, and
  * with it its lesions). Where the body holds much low-mean tissue outside the field (more than half the field: a
- * mildly involved chest such as RICORD's holds a quarter, in rims and small opacities), the search runs again with that tissue counted as air, and a side takes the new field where it is more
- * than a quarter larger and what it adds looks like diseased lung: on aerated lungs the local mean only adds a rim
- * at the hilum and the mediastinum.
+ * mildly involved chest such as RICORD's holds a quarter, in rims and small opacities), the search runs again with
+ * that tissue counted as air, and a side takes the new field where it is more than a quarter larger and what it adds
+ * looks like diseased lung: on aerated lungs the local mean only adds a rim at the hilum and the mediastinum.
  */
 function withDenseLung(labels: Uint8Array, air: Uint8Array, s: Search, denseHu: number): Uint8Array {
   const { hu, dims, spacing, body } = s;

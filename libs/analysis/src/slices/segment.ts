@@ -57,7 +57,10 @@ export function lesionMethod(name: string, model?: SliceModel, unetNet?: Float32
   return m;
 }
 
-/** Segments one slice given in HU (e.g. from DICOM) with its in-plane pixel spacing in mm; the lung field takes `o.lung` (default: true HU). */
+/**
+ * Segments one slice given in HU (e.g. from DICOM) with its in-plane pixel spacing in mm; the lung field takes
+ * `o.lung` (default: the true-HU options).
+ */
 export function segmentHuSlice(
   hu: Float32Array,
   width: number,
