@@ -59,11 +59,24 @@ describe('mic segment-slice and eval-slices', () => {
       symlinkSync(dataPath(...TRAIN, 'Imgs', `${id}.jpg`), join(dir, 'Imgs', `${id}.jpg`));
       symlinkSync(dataPath(...TRAIN, 'GT', `${id}.png`), join(dir, 'GT', `${id}.png`));
     }
+    const pred = join(dir, 'pred');
     const args = ['eval-slices', '--images', join(dir, 'Imgs'), '--labels', join(dir, 'GT'), '--json'];
-    expect(await run(['node', 'mic', ...args])).toBe(0);
+    expect(await run(['node', 'mic', ...args, '--pred-out', pred])).toBe(0);
     const r = JSON.parse(out.join(''));
     expect(r.method).toBe('unet');
     expect(r.perImage.map((p: { name: string }) => p.name)).toEqual(['3', '29']);
+    // The labels written are the ones scored: their pixel counts are in the report, the truth's beside them.
+    for (const p of r.perImage) {
+      const labels = decodeGray(readFileSync(join(pred, `${p.name}.png`)));
+      const src = decodeGray(readFileSync(join(dir, 'Imgs', `${p.name}.jpg`)));
+      expect([labels.width, labels.height]).toEqual([src.width, src.height]);
+      expect(labels.pixels.filter((v) => v === 2).length).toBe(p.pixels.predicted.consolidation);
+      expect(labels.pixels.filter((v) => v === 1).length).toBe(p.pixels.predicted.ggo);
+    }
+    // 3.png: 10,139 GGO and 6,038 consolidation pixels; 29.png has no consolidation.
+    expect(r.perImage[0].pixels.truth).toEqual({ ggo: 10139, consolidation: 6038 });
+    expect(r.perImage[1].pixels.truth.consolidation).toBe(0);
+    expect(r.zeroSlices.consolidation.missedWithTruth).toEqual([]);
     // Training slices of the shipped model: far above the unsupervised methods' ~0.4.
     expect(r.mean.infection).toBeGreaterThan(0.6);
     // The compiled CLI segments the slices on worker threads: the same figures as in-process.
@@ -105,10 +118,20 @@ describe('mic segment-slice and eval-slices', () => {
     for (const f of [0, 1]) for (const d of ['a', 'b']) writeFileSync(join(dir, d, `fold-${f}.json`), model);
     const cv = ['eval-slices', '--images', join(dir, 'Imgs'), '--labels', join(dir, 'GT'), '--method', 'unet'];
     const args = [...cv, '--cv', '2', '--fold-models', join(dir, 'a'), join(dir, 'b'), '--json'];
-    expect(await run(['node', 'mic', ...args])).toBe(0);
+    expect(await run(['node', 'mic', ...args, '--pred-out', join(dir, 'held-out')])).toBe(0);
     const r = JSON.parse(out.join(''));
     expect(r.perImage).toHaveLength(4);
     expect(r.points).toHaveLength(108);
+    expect(r.zeroSlices.consolidation).toEqual({
+      calledWithoutTruth: expect.any(Array),
+      missedWithTruth: expect.any(Array),
+    });
+    for (const p of r.perImage) {
+      expect(p.pixels.truth.ggo + p.pixels.truth.consolidation).toBeGreaterThan(0);
+      // The held-out labels written are the ones scored.
+      const labels = decodeGray(readFileSync(join(dir, 'held-out', `${p.name}.png`))).pixels;
+      expect(labels.filter((v) => v === 1).length).toBe(p.pixels.predicted.ggo);
+    }
     out.length = 0;
     const missing = [...args.slice(0, -1), join(dir, 'Imgs'), '--json'];
     expect(await run(['node', 'mic', ...missing])).not.toBe(0);

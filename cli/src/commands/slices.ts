@@ -1,4 +1,4 @@
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import type { Command } from 'commander';
@@ -23,8 +23,9 @@ import {
   isJpeg,
   isPng,
   meanDice,
+  scoreSlice,
   segmentHuSlice,
-  sliceDice,
+  zeroSlices,
   sliceLungMask,
   unetPasses,
   WINDOWED_BANDS,
@@ -76,6 +77,14 @@ function checkMethod(name: string): string {
   if (!(SLICE_METHODS as readonly string[]).includes(name))
     throw new CliError(`unknown --method '${name}' (${METHOD_LIST})`, 2);
   return name;
+}
+
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new CliError(`cannot create ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 function writePng(path: string, pixels: Uint8Array, width: number, height: number): void {
@@ -244,9 +253,11 @@ export function registerSlices(program: Command): void {
       'with --cv and unet: post-processing grid, split (default) or blend (the earlier one)',
       'split',
     )
+    .option('--pred-out <dir>', "writes each slice's labels there as <name>.png (0/1/2; with --cv the held-out ones)")
     .option('--json', 'print JSON')
     .action(
       async (o: {
+        predOut?: string;
         images: string;
         labels: string;
         method: string;
@@ -265,6 +276,10 @@ export function registerSlices(program: Command): void {
           throw new CliError(`--post-grid must be ${Object.keys(UNET_GRIDS).join(' or ')}, not '${o.postGrid}'`, 2);
         const model = o.cv === undefined ? loadModel(method, o.model) : undefined;
         const slices = await loadLabelled(o.images, o.labels);
+        if (o.predOut) makeDir(o.predOut);
+        const save = (name: string, labels: Uint8Array, width: number, height: number) => {
+          if (o.predOut) writePng(join(o.predOut, `${name}.png`), labels, width, height);
+        };
         let result: Record<string, unknown>;
         if (o.cv !== undefined) {
           const k = Number(o.cv);
@@ -283,12 +298,14 @@ export function registerSlices(program: Command): void {
               : method === 'mlp' || method === 'context'
                 ? crossValidateTrained(slices, k, seed, {}, method)
                 : crossValidate(method, slices, k, seed);
+          slices.forEach((s, i) => save(s.name, cv.labels[i], s.width, s.height));
           result = {
             method,
             protocol: `${k}-fold CV, seed ${cv.seed}`,
             ...('chosen' in cv ? { chosen: cv.chosen } : {}),
             ...('shipped' in cv ? { shipped: cv.shipped } : {}),
             mean: cv.mean,
+            zeroSlices: zeroSlices(cv.perSlice),
             perImage: cv.perSlice,
             // Every grid point's mean over all held-out slices: how flat the grid is (docs/lesions.md).
             ...('points' in cv ? { points: cv.points } : {}),
@@ -317,10 +334,11 @@ export function registerSlices(program: Command): void {
                       lesion: bands(s),
                       lung: lungOptions(s),
                     });
-                return { name: s.name, ...sliceDice(r.lesions, s.truth) };
+                save(s.name, r.lesions, width, height);
+                return { name: s.name, ...scoreSlice(r.lesions, s.truth) };
               }),
             );
-            result = { method, mean: meanDice(perImage), perImage };
+            result = { method, mean: meanDice(perImage), zeroSlices: zeroSlices(perImage), perImage };
           } finally {
             await pool?.close();
           }
@@ -330,8 +348,11 @@ export function registerSlices(program: Command): void {
           process.stdout.write(JSON.stringify(result, (_k, v) => (typeof v === 'number' ? round(v) : v), 2) + '\n');
         } else {
           const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
+          const z = (result.zeroSlices as ReturnType<typeof zeroSlices>).consolidation;
           process.stdout.write(
-            `${method} on ${slices.length} slices: infection ${f(mean.infection)}, GGO ${f(mean.ggo)}, consolidation ${f(mean.consolidation)}\n`,
+            `${method} on ${slices.length} slices: infection ${f(mean.infection)}, GGO ${f(mean.ggo)}, consolidation ${f(mean.consolidation)}\n` +
+              `consolidation scored on ${mean.counted.consolidation} slices: ${z.calledWithoutTruth.length} score 0 for calling it where ` +
+              `the truth has none, ${z.missedWithTruth.length} for missing it where the truth has some\n`,
           );
         }
       },

@@ -6,11 +6,13 @@ import {
   encodeGrayPng,
   decodeGray,
   meanDice,
+  scoreSlice,
   segmentHuSlice,
   segmentWindowedSlice,
   sliceDice,
   sliceLungMask,
   TRUE_HU_LUNG,
+  zeroSlices,
 } from '../src/index.js';
 import { dataPath } from '../../../test/support/data.js';
 
@@ -41,6 +43,22 @@ describe('label codec and Dice', () => {
     expect(m.consolidation).toBeCloseTo(2 / 3, 9);
     expect(m.counted.consolidation).toBe(1);
     expect(() => sliceDice(new Uint8Array(2), new Uint8Array(3))).toThrow(/size mismatch/);
+  });
+
+  it('names the slices that score 0 on a class for all-or-nothing reasons', () => {
+    const rows = [
+      { name: 'false-call', ...scoreSlice(Uint8Array.of(2, 1, 0), Uint8Array.of(1, 1, 0)) },
+      { name: 'miss', ...scoreSlice(Uint8Array.of(1, 1, 0), Uint8Array.of(1, 2, 0)) },
+      { name: 'overlap', ...scoreSlice(Uint8Array.of(2, 2, 1), Uint8Array.of(2, 1, 1)) },
+      { name: 'none', ...scoreSlice(Uint8Array.of(0, 1, 0), Uint8Array.of(0, 1, 0)) },
+      { name: 'all-dense', ...scoreSlice(Uint8Array.of(1, 2, 0), Uint8Array.of(2, 2, 0)) },
+    ];
+    expect(rows[1].pixels).toEqual({ truth: { ggo: 1, consolidation: 1 }, predicted: { ggo: 2, consolidation: 0 } });
+    expect(rows[1].consolidation).toBe(0);
+    expect(zeroSlices(rows)).toEqual({
+      ggo: { calledWithoutTruth: ['all-dense'], missedWithTruth: [] },
+      consolidation: { calledWithoutTruth: ['false-call'], missedWithTruth: ['miss'] },
+    });
   });
 });
 

@@ -1,1 +1,2 @@
 export { axialMosaic, coronalView, keyLines } from './render.js';
+export { drawText } from './font.js';

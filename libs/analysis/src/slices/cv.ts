@@ -2,7 +2,7 @@ import { IDENTITY_DIRECTION, type Vec3, type Volume } from '@mic/imaging';
 import { classifyBands, smoothForBands } from '../lesions/hu.js';
 import { clusterLung, paintClusters } from '../lesions/kmeans.js';
 import type { LesionOptions } from '../lesions/types.js';
-import { meanDice, sliceDice, type SliceDice } from './dice.js';
+import { meanDice, scoreSlice, sliceDice, type SliceDice } from './dice.js';
 import { assignFolds } from './folds.js';
 import { sliceFeatures } from './features.js';
 import { labelWithContext, trainContextOnFeatures, type ContextTrainOptions } from './context.js';
@@ -73,8 +73,10 @@ function score(d: ReturnType<typeof meanDice>): number {
 export interface CvResult {
   folds: number;
   seed: number;
-  /** Held-out Dice of every slice (each slice scored by the fold that did not see it). */
-  perSlice: (SliceDice & { name: string; fold: number })[];
+  /** Held-out Dice of every slice (each slice scored by the fold that did not see it), with its pixel counts. */
+  perSlice: (ReturnType<typeof scoreSlice> & { name: string; fold: number })[];
+  /** The held-out labels of every slice, in the slices' order. */
+  labels: Uint8Array[];
   mean: ReturnType<typeof meanDice>;
   /** Band options chosen on the training part of each fold. */
   chosen: LesionOptions[];
@@ -92,6 +94,7 @@ export function crossValidateTrained(
   method: 'mlp' | 'context' = 'mlp',
 ): Omit<CvResult, 'chosen'> {
   const fold = assignFolds(slices.length, k, seed);
+  const labels: Uint8Array[] = new Array(slices.length);
   const items = slices.map((s) => ({
     features: sliceFeatures(s.hu, s.lungs, s.width, s.height, s.spacingMm),
     truth: s.truth,
@@ -111,10 +114,12 @@ export function crossValidateTrained(
       label = (i) => labelFromFeatures(items[i].features, items[i].width, items[i].height, items[i].spacingMm, model);
     }
     slices.forEach((s, i) => {
-      if (fold[i] === f) perSlice.push({ name: s.name, fold: f, ...sliceDice(label(i), s.truth) });
+      if (fold[i] !== f) return;
+      labels[i] = label(i);
+      perSlice.push({ name: s.name, fold: f, ...scoreSlice(labels[i], s.truth) });
     });
   }
-  return { folds: k, seed, perSlice, mean: meanDice(perSlice) };
+  return { folds: k, seed, perSlice, mean: meanDice(perSlice), labels };
 }
 
 /**
@@ -188,21 +193,23 @@ export function crossValidateGrid<S extends LabelledSlice, G>(
   predictor: (s: S, fold: number, index: number) => (g: G) => Uint8Array,
 ): Omit<CvResult, 'chosen'> & { chosen: G[]; dice: SliceDice[][] } {
   const fold = assignFolds(slices.length, k, seed);
+  // Kept until the choice is made: the held-out labels come from them (a slice's expensive step runs once).
+  const predicts = slices.map((s, i) => predictor(s, fold[i], i));
   // dice[s][g]: Dice of slice s under grid point g.
-  const dice = slices.map((s, i) => {
-    const predict = predictor(s, fold[i], i);
-    return grid.map((g) => sliceDice(predict(g), s.truth));
-  });
+  const dice = slices.map((s, i) => grid.map((g) => sliceDice(predicts[i](g), s.truth)));
   const perSlice: CvResult['perSlice'] = [];
   const chosen: G[] = [];
+  const labels: Uint8Array[] = new Array(slices.length);
   for (let f = 0; f < k; f++) {
     const best = bestPoint(dice, grid.length, (s) => fold[s] !== f);
     chosen.push(grid[best]);
     slices.forEach((s, i) => {
-      if (fold[i] === f) perSlice.push({ name: s.name, fold: f, ...dice[i][best] });
+      if (fold[i] !== f) return;
+      labels[i] = predicts[i](grid[best]);
+      perSlice.push({ name: s.name, fold: f, ...scoreSlice(labels[i], s.truth) });
     });
   }
-  return { folds: k, seed, perSlice, mean: meanDice(perSlice), chosen, dice };
+  return { folds: k, seed, perSlice, mean: meanDice(perSlice), chosen, dice, labels };
 }
 
 /** The grid point with the best mean of the three Dice over the slices `use` admits. */

@@ -50,3 +50,40 @@ export function meanDice(
   }
   return out;
 }
+
+/** Pixels of each lesion class in a label map. */
+export interface ClassPixels {
+  ggo: number;
+  consolidation: number;
+}
+
+export function classPixels(labels: Uint8Array): ClassPixels {
+  const out = { ggo: 0, consolidation: 0 };
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] === 1) out.ggo++;
+    else if (labels[i] === 2) out.consolidation++;
+  }
+  return out;
+}
+
+/** A slice's Dice with the pixel counts behind it (where a score was lost: a miss, a false call, a bad overlap). */
+export function scoreSlice(
+  pred: Uint8Array,
+  truth: Uint8Array,
+): SliceDice & { pixels: Record<'truth' | 'predicted', ClassPixels> } {
+  return { ...sliceDice(pred, truth), pixels: { truth: classPixels(truth), predicted: classPixels(pred) } };
+}
+
+/**
+ * Slices that score 0 on a class for all-or-nothing reasons: the class called where the truth has none, or none
+ * called where the truth has some (a per-slice mean counts each as much as a slice with a large lesion).
+ */
+export function zeroSlices(
+  rows: { name: string; pixels: Record<'truth' | 'predicted', ClassPixels> }[],
+): Record<keyof ClassPixels, { calledWithoutTruth: string[]; missedWithTruth: string[] }> {
+  const of = (k: keyof ClassPixels) => ({
+    calledWithoutTruth: rows.filter((r) => !r.pixels.truth[k] && r.pixels.predicted[k]).map((r) => r.name),
+    missedWithTruth: rows.filter((r) => r.pixels.truth[k] && !r.pixels.predicted[k]).map((r) => r.name),
+  });
+  return { ggo: of('ggo'), consolidation: of('consolidation') };
+}
