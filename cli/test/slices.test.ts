@@ -77,6 +77,8 @@ describe('mic segment-slice and eval-slices', () => {
     expect(r.perImage[0].pixels.truth).toEqual({ ggo: 10139, consolidation: 6038 });
     expect(r.perImage[1].pixels.truth.consolidation).toBe(0);
     expect(r.zeroSlices.consolidation.missedWithTruth).toEqual([]);
+    expect(r.ci95.infection[0]).toBeLessThanOrEqual(r.mean.infection);
+    expect(r.ci95.infection[1]).toBeGreaterThanOrEqual(r.mean.infection);
     // Training slices of the shipped model: far above the unsupervised methods' ~0.4.
     expect(r.mean.infection).toBeGreaterThan(0.6);
     // The compiled CLI segments the slices on worker threads: the same figures as in-process.

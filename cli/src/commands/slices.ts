@@ -22,6 +22,7 @@ import {
   encodeGrayPng,
   isJpeg,
   isPng,
+  diceInterval,
   meanDice,
   scoreSlice,
   segmentHuSlice,
@@ -305,6 +306,7 @@ export function registerSlices(program: Command): void {
             ...('chosen' in cv ? { chosen: cv.chosen } : {}),
             ...('shipped' in cv ? { shipped: cv.shipped } : {}),
             mean: cv.mean,
+            ci95: diceInterval(cv.perSlice),
             zeroSlices: zeroSlices(cv.perSlice),
             perImage: cv.perSlice,
             // Every grid point's mean over all held-out slices: how flat the grid is (docs/lesions.md).
@@ -338,7 +340,13 @@ export function registerSlices(program: Command): void {
                 return { name: s.name, ...scoreSlice(r.lesions, s.truth) };
               }),
             );
-            result = { method, mean: meanDice(perImage), zeroSlices: zeroSlices(perImage), perImage };
+            result = {
+              method,
+              mean: meanDice(perImage),
+              ci95: diceInterval(perImage),
+              zeroSlices: zeroSlices(perImage),
+              perImage,
+            };
           } finally {
             await pool?.close();
           }
@@ -349,10 +357,14 @@ export function registerSlices(program: Command): void {
         } else {
           const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
           const z = (result.zeroSlices as ReturnType<typeof zeroSlices>).consolidation;
+          const ci = result.ci95 as ReturnType<typeof diceInterval>;
+          const range = (v: [number, number] | null) => (v ? `${v[0].toFixed(3)}-${v[1].toFixed(3)}` : 'n/a');
           process.stdout.write(
             `${method} on ${slices.length} slices: infection ${f(mean.infection)}, GGO ${f(mean.ggo)}, consolidation ${f(mean.consolidation)}\n` +
               `consolidation scored on ${mean.counted.consolidation} slices: ${z.calledWithoutTruth.length} score 0 for calling it where ` +
-              `the truth has none, ${z.missedWithTruth.length} for missing it where the truth has some\n`,
+              `the truth has none, ${z.missedWithTruth.length} for missing it where the truth has some\n` +
+              `95 % interval of the means (bootstrap over slices): infection ${range(ci.infection)}, ` +
+              `GGO ${range(ci.ggo)}, consolidation ${range(ci.consolidation)}\n`,
           );
         }
       },

@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parseDicom, readHu } from '@mic/dicom';
 import {
   decodeLabels,
+  diceInterval,
   encodeGrayPng,
   decodeGray,
   meanDice,
@@ -43,6 +44,20 @@ describe('label codec and Dice', () => {
     expect(m.consolidation).toBeCloseTo(2 / 3, 9);
     expect(m.counted.consolidation).toBe(1);
     expect(() => sliceDice(new Uint8Array(2), new Uint8Array(3))).toThrow(/size mismatch/);
+  });
+
+  it('gives a seeded bootstrap interval of each mean that holds the mean and narrows with more slices', () => {
+    const row = (c: number | null) => ({ infection: 0.7, ggo: 0.5, consolidation: c });
+    const few = [0, 0.2, 0.4, 0.6, null].map(row);
+    const ci = diceInterval(few);
+    expect(ci.infection).toEqual([0.7, 0.7]);
+    const [lo, hi] = ci.consolidation!;
+    expect(lo).toBeLessThan(meanDice(few).consolidation!);
+    expect(hi).toBeGreaterThan(meanDice(few).consolidation!);
+    expect(diceInterval(few)).toEqual(ci);
+    const many = diceInterval(Array.from({ length: 16 }, () => few).flat());
+    expect(many.consolidation![1] - many.consolidation![0]).toBeLessThan((hi - lo) / 2);
+    expect(diceInterval([row(null)]).consolidation).toBeNull();
   });
 
   it('names the slices that score 0 on a class for all-or-nothing reasons', () => {

@@ -1,3 +1,5 @@
+import { seededRandom } from '@mic/imaging';
+
 /** Dice of the three lesion classes on one slice; null where truth and prediction are both empty. */
 export interface SliceDice {
   infection: number | null;
@@ -86,4 +88,42 @@ export function zeroSlices(
     missedWithTruth: rows.filter((r) => r.pixels.truth[k] && !r.pixels.predicted[k]).map((r) => r.name),
   });
   return { ggo: of('ggo'), consolidation: of('consolidation') };
+}
+
+/**
+ * 95 % interval of each class's mean Dice by resampling the slices with replacement (seeded): how far the mean of
+ * this many slices could move on another draw of the same kind of slices. With cross-validation it leaves out the
+ * spread of the training and of the choice made per fold, so the true spread is wider.
+ */
+export function diceInterval(
+  rows: SliceDice[],
+  resamples = 2000,
+  seed = 1,
+): Record<keyof SliceDice, [number, number] | null> {
+  const keys = ['infection', 'ggo', 'consolidation'] as const;
+  const rand = seededRandom(seed);
+  const means: Record<keyof SliceDice, number[]> = { infection: [], ggo: [], consolidation: [] };
+  for (let r = 0; r < resamples && rows.length; r++) {
+    const sum = [0, 0, 0];
+    const n = [0, 0, 0];
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[Math.floor(rand() * rows.length)];
+      keys.forEach((k, j) => {
+        const v = row[k];
+        if (v === null) return;
+        sum[j] += v;
+        n[j]++;
+      });
+    }
+    keys.forEach((k, j) => {
+      if (n[j]) means[k].push(sum[j] / n[j]);
+    });
+  }
+  const at = (v: number[], q: number) => v[Math.min(v.length - 1, Math.floor(q * v.length))];
+  const out = {} as Record<keyof SliceDice, [number, number] | null>;
+  for (const k of keys) {
+    const v = means[k].sort((a, b) => a - b);
+    out[k] = v.length ? [at(v, 0.025), at(v, 0.975)] : null;
+  }
+  return out;
 }
