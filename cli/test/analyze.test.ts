@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '@mic/cli';
@@ -85,6 +85,47 @@ describe('mic analyze on an LIDC slab (healthy lungs, DICOM input)', () => {
     expect(report.involvement.percent).toBeLessThan(1);
     expect(report.severity.mosmed).toBe('CT-0');
   });
+});
+
+describe('mic analyze on a folder with a gap, a second series and a broken file', () => {
+  it('analyses the longer CT series and says in the report and on stderr what is wrong and what was left aside', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mic-mixed-'));
+    const slab = (d: string) =>
+      readdirSync(dataPath('lidc-partial', d))
+        .filter((f) => f.endsWith('.dcm'))
+        .sort((a, b) => Number(a.replace('.dcm', '')) - Number(b.replace('.dcm', '')));
+    const three = slab('LIDC-IDRI-0003');
+    for (const f of three.filter((_, i) => i !== 4))
+      symlinkSync(dataPath('lidc-partial', 'LIDC-IDRI-0003', f), join(dir, f));
+    const two = slab('LIDC-IDRI-0002');
+    for (const f of two.slice(0, 3)) symlinkSync(dataPath('lidc-partial', 'LIDC-IDRI-0002', f), join(dir, `b${f}`));
+    writeFileSync(
+      join(dir, 'cut.dcm'),
+      readFileSync(dataPath('lidc-partial', 'LIDC-IDRI-0002', two[5])).subarray(0, 2000),
+    );
+    const err: string[] = [];
+    const spy = jest
+      .spyOn(process.stderr, 'write')
+      .mockImplementation((c: string | Uint8Array) => (err.push(String(c)), true));
+    try {
+      const r = await analyze(dir, '--threads', '0');
+      expect(r.code).toBe(0);
+      const report = JSON.parse(readFileSync(join(r.dir, 'report.json'), 'utf8'));
+      const input = report.warnings.filter((w: string) => w.startsWith('input: '));
+      expect(input).toEqual([
+        expect.stringMatching(/^input: missing slices: gap of 5\.00 mm .*about 1 missing/),
+        expect.stringMatching(
+          /^input: 2 image series; analysed series \d+ \(10 slices\), not series \d+ \(3 slices\)$/,
+        ),
+        expect.stringMatching(/^input: cut\.dcm: not read \(TRUNCATED/),
+      ]);
+      for (const w of input) expect(err.join('')).toContain(`warning: ${w}`);
+      rmSync(r.dir, { recursive: true, force: true });
+    } finally {
+      spy.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
 
 describe('mic analyze --lobes (TotalSegmentator lobe labels of the same CT)', () => {

@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import {
@@ -15,11 +15,12 @@ import {
   axialMosaic,
   coronalView,
 } from '@mic/analysis';
-import { assembleSeries, readNifti, writeNifti, type SeriesVolume } from '@mic/dicom';
+import { assembleSeries, chooseSeries, inputNotes, readNifti, writeNifti, type SeriesVolume } from '@mic/dicom';
 import { resliceNearest, type Volume } from '@mic/imaging';
 import { dicomOutputs } from '../analysis/dicom-out.js';
 import { Pool, threadCount } from '../analysis/pool.js';
 import { CliError } from '../errors.js';
+import { filesUnder } from '../files.js';
 
 const METHODS: Record<string, LesionMethod> = { hu: huBandMethod, kmeans: kmeansMethod };
 /** Methods that work slice by slice, so slabs give the same map as the whole volume. */
@@ -38,7 +39,10 @@ function progress(label: string): (stage: string, i: number, n: number) => void 
   };
 }
 
-async function loadInput(input: string, pool: Pool | null): Promise<{ hu: HuInput; series?: SeriesVolume }> {
+async function loadInput(
+  input: string,
+  pool: Pool | null,
+): Promise<{ hu: HuInput; series?: SeriesVolume; notes?: string[] }> {
   let st;
   try {
     st = statSync(input);
@@ -57,15 +61,17 @@ async function loadInput(input: string, pool: Pool | null): Promise<{ hu: HuInpu
     const hu = v.data instanceof Int16Array || v.data instanceof Float32Array ? v.data : Float32Array.from(v.data);
     return { hu: { ...v, data: hu } };
   }
-  const files = readdirSync(input, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name));
-  const inputs = files.map((f) => ({ name: f, bytes: new Uint8Array(readFileSync(f)) }));
-  const { series } = await assembleSeries(inputs, pool ? { decode: (f) => pool.decode(f) } : {});
-  if (series.length === 0) throw new CliError(`no DICOM image series in ${input}`);
-  const s = series.reduce((a, b) => (b.volume.dims[2] > a.volume.dims[2] ? b : a));
+  const files = filesUnder(input);
+  // Names relative to the folder: they reach the report, which should not carry this machine's paths.
+  const inputs = files.map((f) => ({ name: relative(input, f), bytes: new Uint8Array(readFileSync(f)) }));
+  const all = await assembleSeries(inputs, pool ? { decode: (f) => pool.decode(f) } : {});
+  if (all.series.length === 0) {
+    const why = all.skipped[0] ? `: ${all.skipped[0].name}: ${all.skipped[0].reason}` : '';
+    throw new CliError(`no DICOM image series in ${input}${why}`);
+  }
+  const s = chooseSeries(all.series);
   if (s.volume.dims[2] < 1) throw new CliError(`series in ${input} has no slices`);
-  return { hu: s.volume, series: s };
+  return { hu: s.volume, series: s, notes: inputNotes(s, all) };
 }
 
 /** Picture sizes: full, or small enough for documentation pages (--docs). */
@@ -171,7 +177,9 @@ async function analyze(
   lobes?: { map: Volume; scheme: string },
 ): Promise<void> {
   const t0 = performance.now();
-  const { hu, series } = await loadInput(input, pool);
+  const { hu, series, notes = [] } = await loadInput(input, pool);
+  // Said before the work and kept in the report: what was analysed, and what is wrong with it.
+  for (const n of notes) process.stderr.write(`warning: ${n}\n`);
   const readMs = Math.round(performance.now() - t0);
   const bar = progress('analyze');
   const o = { method, onStage: bar };
@@ -180,6 +188,7 @@ async function analyze(
       ? await analyzeVolumeWith(hu, o, (h, lungs) => pool.lesions(method.name, h, lungs))
       : analyzeVolume(hu, o);
   bar('done', 1, 1);
+  r.report.warnings.unshift(...notes);
   if (lobes) r.report.severity.lobar = lobarOf(lobes.map, r.lesions, lobes.scheme);
   const t1 = performance.now();
   const files = writeOutputs(out, r, hu, series, pictures);

@@ -1,26 +1,19 @@
 import type { Command } from 'commander';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { assembleSeries, flipAxis, writeNifti, type AssembleResult, type SeriesVolume } from '@mic/dicom';
 import { CliError } from '../errors.js';
+import { filesUnder } from '../files.js';
 
-/** Every regular file under `path` (or the file itself), with names relative to it. */
+/** Every regular file under `path` (or the file itself, links followed), with names relative to it. */
 async function readInputs(path: string): Promise<{ name: string; bytes: Uint8Array }[]> {
   const info = await stat(path).catch(() => {
     throw new CliError(`not found: ${path}`, 2);
   });
   if (info.isFile()) return [{ name: path, bytes: new Uint8Array(await readFile(path)) }];
-  const out: { name: string; bytes: Uint8Array }[] = [];
-  const visit = async (dir: string): Promise<void> => {
-    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
-    for (const e of entries) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) await visit(p);
-      else if (e.isFile()) out.push({ name: relative(path, p), bytes: new Uint8Array(await readFile(p)) });
-    }
-  };
-  await visit(path);
-  return out;
+  return Promise.all(
+    filesUnder(path).map(async (p) => ({ name: relative(path, p), bytes: new Uint8Array(await readFile(p)) })),
+  );
 }
 
 /** Assembles the series under `path`; no usable image at all is a one-line failure naming the first reason. */

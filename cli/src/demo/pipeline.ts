@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { Config } from '@mic/config';
 import type { Pool } from '@mic/catalog';
 import { parseDicom, pseudonymUid } from '@mic/dicom';
 import { orthancJson } from '@mic/pacs';
+import { filesUnder } from '../files.js';
 
 /** The DICOM files of one study on disk, with the study's original UID (read from the first file). */
 export interface SeriesOnDisk {
@@ -36,11 +36,7 @@ export function readSeriesDir(dir: string): SeriesOnDisk {
   if (!isDir) throw new Error(`series folder not found: ${dir}`);
   let files: string[];
   try {
-    files = readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile() && !e.name.startsWith('.'))
-      .map((e) => join(e.parentPath, e.name))
-      .filter(isPart10)
-      .sort();
+    files = filesUnder(dir).filter(isPart10);
   } catch (err) {
     throw new Error(`cannot read the series folder ${dir}: ${(err as Error).message}`);
   }

@@ -14,5 +14,6 @@ export * from './seg/index.js';
 export * from './sr/index.js';
 export type { Code, AlgorithmIdentification, PatientStudy } from './write/common.js';
 export { assembleSeries } from './volume/assemble.js';
+export { chooseSeries, inputNotes } from './volume/choose.js';
 export type { AssembleOptions, AssembleResult, SeriesVolume } from './volume/assemble.js';
 export { flipAxis } from './volume/reorient.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import dcmjs from 'dcmjs';
-import { assembleSeries, parseDicom } from '@mic/dicom';
+import { assembleSeries, chooseSeries, inputNotes, parseDicom } from '@mic/dicom';
 import { dataFile, dataFolder, mismatches } from './support.js';
 
 /** A copy of a DICOM file with some top-level elements (tag -> values) replaced, written back with dcmjs. */
@@ -105,6 +105,35 @@ describe('series assembly', () => {
     expect(s.warnings.some((w) => w.startsWith('localizer.dcm: localizer'))).toBe(true);
     expect(s.warnings.some((w) => w.startsWith('small.dcm: size 256x512'))).toBe(true);
     expect(s.warnings.some((w) => w.startsWith('sagittal.dcm: orientation differs'))).toBe(true);
+  });
+
+  it('chooses the CT series with most slices and says what it left aside, in a few lines', async () => {
+    const gap = slab().filter((_, i) => i !== 4);
+    const two = dataFolder('lidc-partial', 'LIDC-IDRI-0002').filter((f) => f.name.endsWith('.dcm'));
+    const truncated = { name: 'cut.dcm', bytes: two[0].bytes.slice(0, 2000) };
+    const xml = dataFolder('lidc-partial', 'LIDC-IDRI-0002').find((f) => f.name.endsWith('.xml'))!;
+    const all = await assembleSeries([...gap, ...two.slice(1, 4), truncated, xml]);
+    const chosen = chooseSeries(all.series);
+    expect(chosen.volume.dims[2]).toBe(10);
+    const notes = inputNotes(chosen, all);
+    expect(notes.every((n) => n.startsWith('input: '))).toBe(true);
+    expect(notes.some((n) => /missing slices: gap of 5.00 mm/.test(n))).toBe(true);
+    expect(
+      notes.some((n) => /2 image series; analysed series .*\(10 slices\), not series .*\(3 slices\)/.test(n)),
+    ).toBe(true);
+    expect(notes.some((n) => n.startsWith('input: cut.dcm: not read'))).toBe(true);
+    // A folder's non-DICOM files are not worth a line.
+    expect(notes.some((n) => n.includes('.xml'))).toBe(false);
+    // A modality other than CT loses to CT whatever its length; a series with a problem on every slice stays short.
+    const mr = {
+      ...chosen,
+      modality: 'MR',
+      volume: { ...chosen.volume, dims: [512, 512, 99] as [number, number, number] },
+    };
+    expect(chooseSeries([mr, chosen])).toBe(chosen);
+    const noisy = { ...chosen, warnings: Array.from({ length: 30 }, (_, i) => `uneven slice spacing ${i}`) };
+    expect(inputNotes(noisy)).toHaveLength(11);
+    expect(inputNotes(noisy)[10]).toBe('input: and 20 more');
   });
 
   it('lists non-image objects (SR) as skipped', async () => {

@@ -8,6 +8,8 @@ import {
 } from '@mic/analysis';
 import {
   assembleSeries,
+  chooseSeries,
+  inputNotes,
   sourceSeriesFromHeaders,
   writeNifti,
   type AssembleOptions,
@@ -37,7 +39,7 @@ export async function assembleOne(
   if (series.length === 0)
     throw new AnalysisInputError(`no image series in the job's instances${skipped[0] ? `: ${skipped[0].reason}` : ''}`);
   const byUid = series.find((s) => s.seriesInstanceUid === seriesUid);
-  const s = byUid ?? series.reduce((a, b) => (b.volume.dims[2] > a.volume.dims[2] ? b : a));
+  const s = byUid ?? chooseSeries(series);
   if (s.frameNumbers.some((f) => f !== 1))
     throw new AnalysisInputError('multi-frame source images are not supported for SEG/SR references');
   return s;
@@ -65,6 +67,7 @@ export async function analyseSeries(
   if (!method) throw new AnalysisInputError(`unknown lesion method ${opts.method}`);
   const series = await assembleOne(inputs, opts.seriesUid, { decode: opts.decode });
   const result = analyzeVolume(series.volume, { method, onStage: opts.onStage });
+  result.report.warnings.unshift(...inputNotes(series));
   return {
     series,
     source: sourceSeriesFromHeaders(series.headers),
