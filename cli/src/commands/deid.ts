@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { deidentify, DeidError, DEID_OPTIONS, type DeidMapping, type DeidOption } from '@mic/dicom';
 import { CliError } from '../errors.js';
+import { filesUnder } from '../files.js';
 
 interface DeidFlags {
   out: string;
@@ -17,16 +18,7 @@ async function listFiles(input: string): Promise<{ root: string; files: string[]
     throw new CliError(`input not found: ${input}`, 2);
   });
   if (info.isFile()) return { root: '', files: [input] };
-  const files: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const p = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(p);
-      else if (entry.isFile()) files.push(p);
-    }
-  };
-  await walk(input);
-  return { root: input, files: files.sort() };
+  return { root: input, files: filesUnder(input) };
 }
 
 function parseOptions(text: string | undefined): DeidOption[] {
