@@ -9,18 +9,26 @@ import { dciodvfy } from '../../test/support/dciodvfy.js';
 
 const list = (v: unknown): Dataset[] => (Array.isArray(v) ? v : [v]) as Dataset[];
 
-/** Runs `mic analyze` in-process; returns the exit code, stdout and the output folder. */
-async function analyze(input: string, ...extra: string[]): Promise<{ code: number; out: string; dir: string }> {
+/** Runs `mic analyze` in-process; returns the exit code, stdout, stderr and the output folder. */
+async function analyze(
+  input: string,
+  ...extra: string[]
+): Promise<{ code: number; out: string; err: string; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'mic-analyze-'));
   const sink: string[] = [];
+  const errs: string[] = [];
   const spy = jest
     .spyOn(process.stdout, 'write')
     .mockImplementation((c: string | Uint8Array) => (sink.push(String(c)), true));
+  const errSpy = jest
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((c: string | Uint8Array) => (errs.push(String(c)), true));
   try {
     const code = await run(['node', 'mic', 'analyze', input, '--out', dir, ...extra]);
-    return { code, out: sink.join(''), dir };
+    return { code, out: sink.join(''), err: errs.join(''), dir };
   } finally {
     spy.mockRestore();
+    errSpy.mockRestore();
     process.exitCode = undefined;
   }
 }
@@ -103,10 +111,6 @@ describe('mic analyze on a folder with a gap, a second series and a broken file'
       join(dir, 'cut.dcm'),
       readFileSync(dataPath('lidc-partial', 'LIDC-IDRI-0002', two[5])).subarray(0, 2000),
     );
-    const err: string[] = [];
-    const spy = jest
-      .spyOn(process.stderr, 'write')
-      .mockImplementation((c: string | Uint8Array) => (err.push(String(c)), true));
     try {
       const r = await analyze(dir, '--threads', '0');
       expect(r.code).toBe(0);
@@ -119,13 +123,23 @@ describe('mic analyze on a folder with a gap, a second series and a broken file'
         ),
         expect.stringMatching(/^input: cut\.dcm: not read \(TRUNCATED/),
       ]);
-      for (const w of input) expect(err.join('')).toContain(`warning: ${w}`);
+      for (const w of input) expect(r.err).toContain(`warning: ${w}`);
       rmSync(r.dir, { recursive: true, force: true });
     } finally {
-      spy.mockRestore();
       rmSync(dir, { recursive: true, force: true });
     }
   }, 300_000);
+});
+
+describe('mic analyze on a CT without lung', () => {
+  it('takes one multi-frame DICOM file as a series, and refuses to report a scan with no lung (exit 3, nothing written)', async () => {
+    const file = dataPath('ct-transfer-syntaxes', 'CT0012.fragmented_no_bot_jpeg_baseline.51.dcm');
+    const r = await analyze(file, '--threads', '0');
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/no lung found in the series .*; nothing written/);
+    expect(readdirSync(r.dir)).toEqual([]);
+    rmSync(r.dir, { recursive: true, force: true });
+  }, 120_000);
 });
 
 describe('mic analyze --lobes (TotalSegmentator lobe labels of the same CT)', () => {

@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import {
@@ -8,6 +8,7 @@ import {
   huBandMethod,
   kmeansMethod,
   lobarSeverity,
+  notAnalysableReason,
   LOBE_LABELS,
   type LobarSeverity,
   type AnalysisResult,
@@ -49,9 +50,7 @@ async function loadInput(
   } catch {
     throw new CliError(`input not found: ${input}`);
   }
-  if (st.isFile()) {
-    if (!/\.nii(\.gz)?$/i.test(input))
-      throw new CliError(`input must be a DICOM series folder or a .nii/.nii.gz file: ${input}`);
+  if (st.isFile() && /\.nii(\.gz)?$/i.test(input)) {
     let v;
     try {
       v = readNifti(new Uint8Array(readFileSync(input)));
@@ -61,9 +60,11 @@ async function loadInput(
     const hu = v.data instanceof Int16Array || v.data instanceof Float32Array ? v.data : Float32Array.from(v.data);
     return { hu: { ...v, data: hu } };
   }
-  const files = filesUnder(input);
-  // Names relative to the folder: they reach the report, which should not carry this machine's paths.
-  const inputs = files.map((f) => ({ name: relative(input, f), bytes: new Uint8Array(readFileSync(f)) }));
+  // One file is a DICOM object holding a whole series (enhanced multi-frame CT); else a folder of them. Names are
+  // relative to the folder: they reach the report, which should not carry this machine's paths.
+  const files = st.isFile() ? [input] : filesUnder(input);
+  const name = (f: string) => (st.isFile() ? basename(f) : relative(input, f));
+  const inputs = files.map((f) => ({ name: name(f), bytes: new Uint8Array(readFileSync(f)) }));
   const all = await assembleSeries(inputs, pool ? { decode: (f) => pool.decode(f) } : {});
   if (all.series.length === 0) {
     const why = all.skipped[0] ? `: ${all.skipped[0].name}: ${all.skipped[0].reason}` : '';
@@ -135,7 +136,7 @@ export function registerAnalysis(program: Command): void {
   program
     .command('analyze')
     .description('lung segmentation, GGO/consolidation partition, severity and RSNA typicality of a chest CT')
-    .argument('<input>', 'DICOM series folder or .nii/.nii.gz volume (HU)')
+    .argument('<input>', 'DICOM series folder, one multi-frame DICOM file, or a .nii/.nii.gz volume (HU)')
     .requiredOption('--out <dir>', 'output folder')
     .option('--method <name>', 'lesion partition: hu | kmeans', 'hu')
     .option(
@@ -188,6 +189,8 @@ async function analyze(
       ? await analyzeVolumeWith(hu, o, (h, lungs) => pool.lesions(method.name, h, lungs))
       : analyzeVolume(hu, o);
   bar('done', 1, 1);
+  const refused = notAnalysableReason(r);
+  if (refused) throw new CliError(`${input}: ${refused}; nothing written`, 3);
   r.report.warnings.unshift(...notes);
   if (lobes) r.report.severity.lobar = lobarOf(lobes.map, r.lesions, lobes.scheme);
   const t1 = performance.now();

@@ -42,6 +42,16 @@ export interface AnalysisResult {
   report: AnalysisReport;
 }
 
+/**
+ * Why a result must not be given out as a reading, or null: with no lung found there is no chest to read, and its
+ * empty maps would read as "negative for pneumonia".
+ */
+export function notAnalysableReason(r: AnalysisResult): string | null {
+  return r.lungs.data.some((v) => v !== 0)
+    ? null
+    : 'no lung found in the series (not a chest CT, or no lung in the field of view)';
+}
+
 export interface AnalyzeOptions {
   method: LesionMethod;
   lesionOptions?: LesionOptions;

@@ -3,6 +3,7 @@ import {
   combinedLabels,
   huBandMethod,
   kmeansMethod,
+  notAnalysableReason,
   type AnalysisResult,
   type LesionMethod,
 } from '@mic/analysis';
@@ -67,6 +68,9 @@ export async function analyseSeries(
   if (!method) throw new AnalysisInputError(`unknown lesion method ${opts.method}`);
   const series = await assembleOne(inputs, opts.seriesUid, { decode: opts.decode });
   const result = analyzeVolume(series.volume, { method, onStage: opts.onStage });
+  // Not a reading: no negative SEG/SR may go back to the PACS; the reason is recorded with the failed analysis.
+  const refused = notAnalysableReason(result);
+  if (refused) throw new AnalysisInputError(`${refused}: not analysed`);
   result.report.warnings.unshift(...inputNotes(series));
   return {
     series,

@@ -124,3 +124,12 @@ describe('SEG and SR for the write-back', () => {
     );
   });
 });
+
+describe('a series with no lung', () => {
+  it('is refused as bad input, so no "negative" SEG/SR goes back to the PACS', async () => {
+    const bytes = new Uint8Array(readFileSync(dataPath('ct-transfer-syntaxes', 'CTImage.dcm')));
+    const run = analyseSeries([{ name: 'ct.dcm', bytes }], { seriesUid: '', method: 'hu' });
+    await expect(run).rejects.toThrow(/no lung found in the series .*: not analysed/);
+    await expect(run).rejects.toMatchObject({ code: 'BAD_INPUT' });
+  });
+});
