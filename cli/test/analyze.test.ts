@@ -88,6 +88,15 @@ describe('mic analyze on an LIDC slab (healthy lungs, DICOM input)', () => {
     expect(json).toContain('Negative for pneumonia');
   });
 
+  it('says the slab cuts off the apices and the bases', () => {
+    expect(report.warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^lung in the most superior slice: the apices may be outside the scan/),
+        expect.stringMatching(/^lung in the most inferior slice: the bases may be outside the scan/),
+      ]),
+    );
+  });
+
   it('healthy lungs come out negative for pneumonia with near-zero involvement', () => {
     expect(report.typicality.category).toBe('negative');
     expect(report.involvement.percent).toBeLessThan(1);

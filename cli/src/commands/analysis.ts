@@ -198,6 +198,7 @@ async function analyze(
   r.report.timingsMs = { read: readMs, ...r.report.timingsMs, write: Math.round(performance.now() - t1) };
   r.report.timingsMs.total = Math.round(performance.now() - t0);
   writeFileSync(join(out, 'report.json'), JSON.stringify(r.report, null, 2) + '\n');
+  for (const w of r.report.warnings) if (!notes.includes(w)) process.stderr.write(`warning: ${w}\n`);
   const rep = r.report;
   process.stdout.write(
     `lungs R ${rep.lung.right.volumeMl} mL, L ${rep.lung.left.volumeMl} mL; GGO ${rep.lesions.ggo.volumeMl} mL, ` +

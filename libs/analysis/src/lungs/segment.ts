@@ -9,6 +9,7 @@ import {
   type Vec3,
   type Volume,
 } from '@mic/imaging';
+import { coverageWarnings } from './coverage.js';
 import { findAirways } from './airways.js';
 import { bodyMask, type Body } from './body.js';
 import { addDenseOpacities } from './opacities.js';
@@ -98,8 +99,10 @@ export function segmentLungs(
   let labels = lungField(Uint8Array.from(air), search);
   if (o.denseHu !== null) labels = withDenseLung(labels, air, search, o.denseHu);
   const full = f === 1 ? labels : upsampleLabels(labels, grid, volume, 2);
-  checkResult(full, volume.dims, warnings);
-  return { labels: withData(volume, full), warnings, version: LUNG_SEGMENTATION_VERSION };
+  checkResult(full, warnings);
+  const out = withData(volume, full);
+  warnings.push(...coverageWarnings(out));
+  return { labels: out, warnings, version: LUNG_SEGMENTATION_VERSION };
 }
 
 interface Search {
@@ -331,7 +334,7 @@ function dropSmall(labels: Uint8Array, label: number, dims: Vec3, fraction: numb
   for (let p = 0; p < m.length; p++) if (m[p] && c.sizes[c.labels[p]] < fraction * largest) labels[p] = 0;
 }
 
-function checkResult(labels: Uint8Array, dims: Vec3, warnings: string[]): void {
+function checkResult(labels: Uint8Array, warnings: string[]): void {
   let r = 0;
   let l = 0;
   for (let p = 0; p < labels.length; p++) {
@@ -345,13 +348,4 @@ function checkResult(labels: Uint8Array, dims: Vec3, warnings: string[]): void {
   if (r === 0 || l === 0) warnings.push(`only the ${r ? 'right' : 'left'} lung found`);
   else if (Math.min(r, l) / Math.max(r, l) < 0.25)
     warnings.push('lungs differ more than four-fold in size: check the split');
-  const nxy = dims[0] * dims[1];
-  let top = 0;
-  let bottom = 0;
-  for (let p = 0; p < nxy; p++) {
-    if (labels[p]) bottom++;
-    if (labels[(dims[2] - 1) * nxy + p]) top++;
-  }
-  if (dims[2] > 1 && (top > 0 || bottom > 0))
-    warnings.push('lungs reach the first or last slice: the scan may not cover them fully');
 }
