@@ -11,9 +11,10 @@ async function readInputs(path: string): Promise<{ name: string; bytes: Uint8Arr
     throw new CliError(`not found: ${path}`, 2);
   });
   if (info.isFile()) return [{ name: path, bytes: new Uint8Array(await readFile(path)) }];
-  return Promise.all(
-    filesUnder(path).map(async (p) => ({ name: relative(path, p), bytes: new Uint8Array(await readFile(p)) })),
-  );
+  // One file at a time: a study folder can hold more files than the process may open at once.
+  const out: { name: string; bytes: Uint8Array }[] = [];
+  for (const p of filesUnder(path)) out.push({ name: relative(path, p), bytes: new Uint8Array(await readFile(p)) });
+  return out;
 }
 
 /** Assembles the series under `path`; no usable image at all is a one-line failure naming the first reason. */

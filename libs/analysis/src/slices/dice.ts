@@ -11,8 +11,8 @@ function dice(a: number, b: number, both: number): number | null {
   return a + b === 0 ? null : (2 * both) / (a + b);
 }
 
-/** Infection = class 1 or 2 against 0; GGO = class 1; consolidation = class 2. */
-export function sliceDice(pred: Uint8Array, truth: Uint8Array): SliceDice {
+/** Pixels per class (0: infection, 1: GGO, 2: consolidation) in prediction, truth and both. */
+function tally(pred: Uint8Array, truth: Uint8Array) {
   if (pred.length !== truth.length) throw new RangeError(`size mismatch: ${pred.length} vs ${truth.length} pixels`);
   const n = { p: [0, 0, 0], t: [0, 0, 0], both: [0, 0, 0] };
   for (let i = 0; i < pred.length; i++) {
@@ -25,11 +25,20 @@ export function sliceDice(pred: Uint8Array, truth: Uint8Array): SliceDice {
     if (t === 1 || t === 2) n.t[t]++;
     if (p === t && (p === 1 || p === 2)) n.both[p]++;
   }
+  return n;
+}
+
+function diceOf(n: ReturnType<typeof tally>): SliceDice {
   return {
     infection: dice(n.p[0], n.t[0], n.both[0]),
     ggo: dice(n.p[1], n.t[1], n.both[1]),
     consolidation: dice(n.p[2], n.t[2], n.both[2]),
   };
+}
+
+/** Infection = class 1 or 2 against 0; GGO = class 1; consolidation = class 2. */
+export function sliceDice(pred: Uint8Array, truth: Uint8Array): SliceDice {
+  return diceOf(tally(pred, truth));
 }
 
 /** Mean of each class over slices, excluding slices where that class is empty in both (null). */
@@ -59,21 +68,14 @@ export interface ClassPixels {
   consolidation: number;
 }
 
-export function classPixels(labels: Uint8Array): ClassPixels {
-  const out = { ggo: 0, consolidation: 0 };
-  for (let i = 0; i < labels.length; i++) {
-    if (labels[i] === 1) out.ggo++;
-    else if (labels[i] === 2) out.consolidation++;
-  }
-  return out;
-}
-
 /** A slice's Dice with the pixel counts behind it (where a score was lost: a miss, a false call, a bad overlap). */
 export function scoreSlice(
   pred: Uint8Array,
   truth: Uint8Array,
 ): SliceDice & { pixels: Record<'truth' | 'predicted', ClassPixels> } {
-  return { ...sliceDice(pred, truth), pixels: { truth: classPixels(truth), predicted: classPixels(pred) } };
+  const n = tally(pred, truth);
+  const pixels = (c: number[]) => ({ ggo: c[1], consolidation: c[2] });
+  return { ...diceOf(n), pixels: { truth: pixels(n.t), predicted: pixels(n.p) } };
 }
 
 /**
