@@ -9,10 +9,26 @@ export interface MicClaims extends JWTPayload {
   azp?: string;
 }
 
-/** The realm's issuer URL, as Keycloak writes it into the `iss` claim. */
+/** The realm's issuer URL, as Keycloak writes it into the `iss` claim (its public address when one is set). */
 export function issuerUrl(config: Config): string {
+  const { publicUrl, realm } = config.keycloak;
+  if (publicUrl) return `${publicUrl.replace(/\/+$/, '')}/realms/${encodeURIComponent(realm)}`;
+  return internalIssuerUrl(config);
+}
+
+/** The realm as the services reach it (host:port), where they fetch its keys. */
+export function internalIssuerUrl(config: Config): string {
   const { host, port, realm } = config.keycloak;
   return `http://${host}:${port}/realms/${encodeURIComponent(realm)}`;
+}
+
+/** A verifier for the configured realm: tokens issued under its public address, keys fetched from host:port. */
+export function configuredVerifier(config: Config): TokenVerifier {
+  return createTokenVerifier({
+    issuer: issuerUrl(config),
+    audience: config.keycloak.audience,
+    jwksUri: realmEndpoints(internalIssuerUrl(config)).jwks,
+  });
 }
 
 /** The realm's OpenID Connect endpoints (Keycloak layout). */

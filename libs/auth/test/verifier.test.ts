@@ -6,6 +6,7 @@ import { loadConfig } from '@mic/config';
 import {
   AccessError,
   createTokenVerifier,
+  internalIssuerUrl,
   issuerUrl,
   realmEndpoints,
   realmRoles,
@@ -106,5 +107,11 @@ describe('realm addresses', () => {
     expect(issuer).toBe('http://127.0.0.1:28180/realms/mic');
     expect(realmEndpoints(issuer).jwks).toBe(`${issuer}/protocol/openid-connect/certs`);
     expect(realmEndpoints(issuer).discovery).toBe(`${issuer}/.well-known/openid-configuration`);
+  });
+
+  it('use the public address as issuer when Keycloak is published under one, and host:port for the keys', () => {
+    const config = loadConfig({ env: { HOME: '/h', MIC_KEYCLOAK_PUBLIC_URL: 'https://id.example.org/' } });
+    expect(issuerUrl(config)).toBe('https://id.example.org/realms/mic');
+    expect(internalIssuerUrl(config)).toBe('http://127.0.0.1:18180/realms/mic');
   });
 });

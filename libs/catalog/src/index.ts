@@ -22,3 +22,4 @@ export * from './feed.js';
 export * from './mapping.js';
 export * from './queries.js';
 export * from './results.js';
+export * from './browse.js';

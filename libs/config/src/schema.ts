@@ -55,9 +55,19 @@ export const configSchema = z
         adminUser: z.string().default('admin'),
         adminPassword: z.string().default('admin-local-only'),
         version: z.string().default('26.4.7'),
+        // The address browsers and token issuers use, when it is not http://host:port (a proxy, a cluster
+        // ingress): tokens carry it as their issuer; services still fetch keys from host:port.
+        publicUrl: z.url().optional(),
       })
       .prefault({}),
-    api: z.object({ host, port: port.default(18300) }).prefault({}),
+    api: z
+      .object({
+        host,
+        port: port.default(18300),
+        // The realm's public client the web viewer signs in with (authorization code + PKCE).
+        webClientId: z.string().min(1).default('mic-web'),
+      })
+      .prefault({}),
     ingest: z
       .object({
         host,

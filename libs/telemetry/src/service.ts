@@ -125,3 +125,9 @@ export async function listen(server: Server, port: number, host: string): Promis
   const address = server.address();
   return typeof address === 'object' && address ? address.port : port;
 }
+
+/** Stops accepting and lets requests in flight finish; then drops whatever sockets are left. */
+export async function closeServer(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+}

@@ -1,11 +1,18 @@
 import { createServer, type Server } from 'node:http';
-import { createTokenVerifier, issuerUrl } from '@mic/auth';
+import { configuredVerifier } from '@mic/auth';
 import { createCatalogPool, migrate } from '@mic/catalog';
 import type { Config } from '@mic/config';
 import { DEID_OPTIONS, type DeidOption } from '@mic/dicom';
 import { analysisQueue, pingRedis, queueDepths, ANALYSIS_QUEUE } from '@mic/queue';
 import { createS3Client, ensureBucket } from '@mic/storage';
-import { createLogger, createMetricsRegistry, listen, pipelineMetrics, serveObservability } from '@mic/telemetry';
+import {
+  closeServer,
+  createLogger,
+  createMetricsRegistry,
+  listen,
+  pipelineMetrics,
+  serveObservability,
+} from '@mic/telemetry';
 import { Counter } from 'prom-client';
 import type { IngestContext, IngestHooks, IngestMetrics } from './context.js';
 import { followOnce, Stopped } from './follower.js';
@@ -61,7 +68,7 @@ export async function startIngest(config: Config, hooks: IngestHooks = {}): Prom
     log,
     metrics,
     deidOptions: deidOptions(config.ingest.deidOptions),
-    verify: createTokenVerifier({ issuer: issuerUrl(config), audience: config.keycloak.audience }),
+    verify: configuredVerifier(config),
     hooks,
     stopping: () => stopping,
   };
@@ -166,8 +173,7 @@ export async function startIngest(config: Config, hooks: IngestHooks = {}): Prom
       wake();
       await ready;
       await loop;
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      await closeServer(server);
       await ctx.queue.close();
       await ctx.pool.end();
     },

@@ -11,7 +11,14 @@ import {
   DEAD_LETTER_QUEUE,
 } from '@mic/queue';
 import { createS3Client } from '@mic/storage';
-import { createLogger, createMetricsRegistry, listen, pipelineMetrics, serveObservability } from '@mic/telemetry';
+import {
+  closeServer,
+  createLogger,
+  createMetricsRegistry,
+  listen,
+  pipelineMetrics,
+  serveObservability,
+} from '@mic/telemetry';
 import type { Worker } from 'bullmq';
 import { Counter } from 'prom-client';
 import type { WorkerContext, WorkerMetrics } from './context.js';
@@ -158,8 +165,7 @@ export async function startWorker(config: Config): Promise<WorkerService> {
         await Promise.race([worker.close(), dropped]);
         clearTimeout(grace);
       }
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      await closeServer(server);
       await Promise.all([queue.close(), dlq.close()]);
       await ctx.pool.end();
       log.info('worker stopped');
