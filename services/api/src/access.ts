@@ -1,0 +1,36 @@
+import { AccessError, realmRoles, type MicClaims } from '@mic/auth';
+
+/** What a caller may read: one society's studies, or (society null) every society's de-identified studies. */
+export interface Scope {
+  who: string;
+  roles: string[];
+  society: string | null;
+}
+
+/**
+ * Read access follows the realm roles: `admin` and `researcher` read the whole national (de-identified) database,
+ * a `society-member` reads the studies of the society in its token. Any other token is refused.
+ */
+export function readScope(claims: MicClaims): Scope {
+  const roles = realmRoles(claims);
+  const who = claims.preferred_username ?? claims.sub ?? 'token';
+  if (roles.includes('admin') || roles.includes('researcher')) return { who, roles, society: null };
+  if (roles.includes('society-member')) {
+    if (!claims.society) throw new AccessError(403, `${who} belongs to no society`);
+    return { who, roles, society: claims.society };
+  }
+  throw new AccessError(403, `${who} has none of the roles admin, researcher or society-member`);
+}
+
+/** Whether the scope covers a study of `society`. Out-of-scope studies are answered 404, so their ids leak nothing. */
+export function covers(scope: Scope, society: string): boolean {
+  return scope.society === null || scope.society === society;
+}
+
+/** The society filter of a listing: a member may name only its own society. */
+export function societyFilter(scope: Scope, asked: string | null): string | null {
+  if (scope.society === null) return asked;
+  if (asked !== null && asked !== scope.society)
+    throw new AccessError(403, `${scope.who} may read society ${scope.society} only, not ${asked}`);
+  return scope.society;
+}

@@ -1,0 +1,196 @@
+/** The query API's OpenAPI 3.1 description, served at /openapi.json (a unit test keeps it in step with the routes). */
+
+const id = (what: string) => ({
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: what,
+  schema: { type: 'string' },
+});
+const error = {
+  description: 'refused or failed',
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+};
+const refusals = {
+  '400': error,
+  '401': { ...error, description: 'no, expired or invalid bearer token' },
+  '403': { ...error, description: 'a valid token without read rights (or naming another society)' },
+  '503': { ...error, description: 'the catalogue, object store or token issuer is not reachable; retry' },
+};
+const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+const headline = {
+  type: 'object',
+  description: 'Key numbers of an analysis report (null where the report lacks them)',
+  properties: {
+    category: { type: ['string', 'null'], enum: ['typical', 'indeterminate', 'atypical', 'negative', null] },
+    involvementPercent: { type: ['number', 'null'] },
+    rightInvolvementPercent: { type: ['number', 'null'] },
+    leftInvolvementPercent: { type: ['number', 'null'] },
+    rightLungMl: { type: ['number', 'null'] },
+    leftLungMl: { type: ['number', 'null'] },
+    ggoMl: { type: ['number', 'null'] },
+    consolidationMl: { type: ['number', 'null'] },
+    severityTotal: { type: ['number', 'null'] },
+    severityMax: { type: ['number', 'null'] },
+    ctBand: { type: ['string', 'null'], description: 'MosMed-style CT-0..CT-4' },
+    reasons: { type: 'array', items: { type: 'string' } },
+  },
+};
+
+export const openapi = {
+  openapi: '3.1.0',
+  info: {
+    title: 'mic query API',
+    version: '1',
+    description:
+      'Read access to the de-identified national database: studies, analyses (report, engine versions) and their ' +
+      'files (SEG, SR, NIfTI, pictures). Every call needs a Keycloak access token with audience mic-api. ' +
+      'admin and researcher read every society; society-member reads its own society. Reads are audited. ' +
+      "Another society's study answers 404.",
+  },
+  servers: [{ url: '/' }],
+  security: [{ bearer: [] }],
+  paths: {
+    '/api/v1/me': {
+      get: {
+        summary: 'Who the token belongs to and what it may read',
+        responses: { '200': json(ref('Me'), 'the caller'), ...refusals },
+      },
+    },
+    '/api/v1/studies': {
+      get: {
+        summary: 'Studies, newest first, each with the headline of its latest analysis',
+        parameters: [
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+          { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
+          { name: 'society', in: 'query', schema: { type: 'string' }, description: 'a member may name only its own' },
+          {
+            name: 'category',
+            in: 'query',
+            schema: { type: 'string', enum: ['typical', 'indeterminate', 'atypical', 'negative'] },
+            description: 'RSNA category of the latest finished analysis',
+          },
+        ],
+        responses: { '200': json(ref('StudyPage'), 'one page of studies'), ...refusals },
+      },
+    },
+    '/api/v1/studies/{id}': {
+      get: {
+        summary: 'A study by catalogue id or de-identified Study Instance UID: series, analyses, quarantined files',
+        parameters: [id('catalogue id or Study Instance UID')],
+        responses: { '200': json(ref('Study'), 'the study'), '404': error, ...refusals },
+      },
+    },
+    '/api/v1/analyses/{id}': {
+      get: {
+        summary: 'An analysis: status, full report, engine versions, stored files',
+        parameters: [id('analysis id')],
+        responses: { '200': json(ref('Analysis'), 'the analysis'), '404': error, ...refusals },
+      },
+    },
+    '/api/v1/analyses/{id}/files/{name}': {
+      get: {
+        summary:
+          'One stored file of an analysis (report.json, seg.dcm, sr.dcm, lungs.nii.gz, lesions.nii.gz, axial.png, coronal.png)',
+        parameters: [id('analysis id'), { name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          '200': { description: 'the bytes, with their media type and the sha256 as ETag' },
+          '404': error,
+          '502': { ...error, description: 'catalogued but missing from the object store' },
+          ...refusals,
+        },
+      },
+    },
+    '/api/v1/export/results.csv': {
+      get: {
+        summary: 'The newest finished analysis of every series in scope, one CSV row each (research export)',
+        parameters: [{ name: 'society', in: 'query', schema: { type: 'string' } }],
+        responses: { '200': { description: 'text/csv', content: { 'text/csv': {} } }, ...refusals },
+      },
+    },
+  },
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+    schemas: {
+      Error: { type: 'object', required: ['error'], properties: { error: { type: 'string' } } },
+      Me: {
+        type: 'object',
+        properties: {
+          user: { type: 'string' },
+          roles: { type: 'array', items: { type: 'string' } },
+          society: { type: ['string', 'null'] },
+          scope: { type: 'string', description: "'all' or the society read" },
+        },
+      },
+      Headline: headline,
+      StudyPage: {
+        type: 'object',
+        properties: {
+          total: { type: 'integer' },
+          limit: { type: 'integer' },
+          offset: { type: 'integer' },
+          studies: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                id: { type: 'integer' },
+                society: { type: 'string' },
+                patient: { type: 'string', description: 'pseudonym' },
+                studyUid: { type: 'string' },
+                studyDate: { type: ['string', 'null'] },
+                href: { type: 'string' },
+                analysis: {
+                  type: ['object', 'null'],
+                  properties: {
+                    id: { type: 'integer' },
+                    status: { type: 'string' },
+                    headline: ref('Headline'),
+                    href: { type: 'string' },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+      Study: {
+        type: 'object',
+        properties: {
+          id: { type: 'integer' },
+          society: { type: 'string' },
+          series: { type: 'array', items: { type: 'object' } },
+          analyses: { type: 'array', items: ref('Analysis') },
+          quarantined: { type: 'array', items: { type: 'object' } },
+        },
+      },
+      Analysis: {
+        type: 'object',
+        properties: {
+          id: { type: 'integer' },
+          studyId: { type: 'integer' },
+          status: { type: 'string', description: 'queued, running, retrying, done or failed' },
+          error: { type: ['string', 'null'] },
+          versions: { type: ['object', 'null'] },
+          report: { type: ['object', 'null'], description: 'the report.json of mic analyze' },
+          headline: ref('Headline'),
+          artifacts: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                kind: { type: 'string' },
+                name: { type: 'string' },
+                mediaType: { type: 'string' },
+                sha256: { type: 'string' },
+                href: { type: 'string' },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};

@@ -1,0 +1,113 @@
+import { describe, expect, it } from '@jest/globals';
+// The viewer's modules are plain browser JavaScript; these run them under Node's Web Crypto.
+import { authorizeUrl, base64url, challengeS256, codeGrant, randomString } from '../web/pkce.js';
+import { analysisSection, escapeHtml, studyRows, studyView } from '../web/render.js';
+
+describe('PKCE', () => {
+  it('computes the S256 challenge of RFC 7636 appendix B', async () => {
+    expect(await challengeS256('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe(
+      'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    );
+  });
+
+  it('makes URL-safe random strings and the authorization request', () => {
+    expect(base64url(new Uint8Array([251, 255, 254]))).toBe('-__-');
+    const a = randomString();
+    expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(randomString()).not.toBe(a);
+    const url = new URL(
+      authorizeUrl(
+        {
+          authorizationEndpoint: 'http://kc/realms/mic/protocol/openid-connect/auth',
+          clientId: 'mic-web',
+          scope: 'openid',
+        },
+        { redirectUri: 'http://127.0.0.1:18300/', state: 's', nonce: 'n', challenge: 'c' },
+      ),
+    );
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      response_type: 'code',
+      client_id: 'mic-web',
+      redirect_uri: 'http://127.0.0.1:18300/',
+      scope: 'openid',
+      state: 's',
+      nonce: 'n',
+      code_challenge: 'c',
+      code_challenge_method: 'S256',
+    });
+    expect(
+      codeGrant({ clientId: 'mic-web' }, { code: 'k', redirectUri: 'r', verifier: 'v' }).get('code_verifier'),
+    ).toBe('v');
+  });
+});
+
+describe('rendering', () => {
+  const evil = '<img src=x onerror="alert(1)">';
+  const analysis = {
+    id: 7,
+    status: 'done',
+    finishedAt: '2026-12-07T08:00:00.000Z',
+    error: null,
+    versions: { analysis: '1.0.0' },
+    report: { warnings: [evil] },
+    headline: {
+      category: 'typical',
+      involvementPercent: 8.08,
+      rightInvolvementPercent: 7.5,
+      leftInvolvementPercent: 8.7,
+      rightLungMl: 2363,
+      leftLungMl: 2045,
+      ggoMl: 312.4,
+      consolidationMl: 43.9,
+      severityTotal: 11,
+      severityMax: 30,
+      ctBand: 'CT-1',
+      reasons: ['bilateral (right 7.5 %, left 8.7 %)'],
+    },
+    artifacts: [
+      { name: 'axial.png', mediaType: 'image/png', href: '/api/v1/analyses/7/files/axial.png' },
+      { name: 'seg.dcm', mediaType: 'application/dicom', href: '/api/v1/analyses/7/files/seg.dcm' },
+    ],
+  };
+
+  it('escapes every value from the API', () => {
+    expect(escapeHtml(`a&<>"'`)).toBe('a&amp;&lt;&gt;&quot;&#39;');
+    const html = studyView({
+      id: 3,
+      society: 'A',
+      patient: evil,
+      studyUid: '1.2.3',
+      series: [{ modality: 'CT', description: evil, instanceCount: 255, notAnalysedReason: null }],
+      analyses: [analysis],
+    });
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;');
+  });
+
+  it('shows the category, reasons, numbers, pictures and files of an analysis', () => {
+    const html = analysisSection(analysis);
+    expect(html).toContain('Typical appearance');
+    expect(html).toContain('bilateral (right 7.5 %, left 8.7 %)');
+    expect(html).toContain('8.1 %');
+    expect(html).toContain('11 / 30');
+    expect(html).toContain('data-src="/api/v1/analyses/7/files/axial.png"');
+    expect(html).toContain('data-download="/api/v1/analyses/7/files/seg.dcm"');
+  });
+
+  it('lists studies, and says so when there are none', () => {
+    expect(studyRows([])).toContain('No studies');
+    const rows = studyRows([
+      {
+        id: 1,
+        society: 'A',
+        patient: 'P1',
+        studyDate: '20200101',
+        analysis: { status: 'done', headline: analysis.headline },
+      },
+      { id: 2, society: 'A', patient: 'P2', studyDate: null, analysis: null },
+    ]);
+    expect(rows).toContain('href="#/studies/1"');
+    expect(rows).toContain('8.1 %');
+    expect(rows).toContain('not analysed');
+  });
+});

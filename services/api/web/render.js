@@ -1,0 +1,121 @@
+// Pure rendering of API answers to HTML strings. Every value from the API is escaped: descriptions come from
+// hospitals' PACS and must never become markup.
+
+export function escapeHtml(v) {
+  return String(v ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c],
+  );
+}
+
+const fixed = (v, digits, unit = '') =>
+  typeof v === 'number' && Number.isFinite(v) ? `${v.toFixed(digits)}${unit}` : '–';
+
+const CATEGORY_LABEL = {
+  typical: 'Typical appearance',
+  indeterminate: 'Indeterminate appearance',
+  atypical: 'Atypical appearance',
+  negative: 'Negative for pneumonia',
+};
+
+export function categoryBadge(category) {
+  if (!category) return '<span class="badge none">no result</span>';
+  const label = CATEGORY_LABEL[category] ?? category;
+  return `<span class="badge ${escapeHtml(category)}">${escapeHtml(label)}</span>`;
+}
+
+/** The study list as table rows; each row links to the study's page. */
+export function studyRows(studies) {
+  if (!studies.length) return '<tr><td colspan="7" class="empty">No studies you may read yet.</td></tr>';
+  return studies
+    .map((s) => {
+      const h = s.analysis?.headline;
+      const status = s.analysis ? s.analysis.status : 'not analysed';
+      return (
+        `<tr data-study="${escapeHtml(s.id)}">` +
+        `<td><a href="#/studies/${encodeURIComponent(s.id)}">${escapeHtml(s.id)}</a></td>` +
+        `<td>${escapeHtml(s.society)}</td>` +
+        `<td>${escapeHtml(s.patient)}</td>` +
+        `<td>${escapeHtml(s.studyDate ?? '')}</td>` +
+        `<td>${escapeHtml(status)}</td>` +
+        `<td>${categoryBadge(h?.category)}</td>` +
+        `<td class="num">${fixed(h?.involvementPercent, 1, ' %')}</td>` +
+        '</tr>'
+      );
+    })
+    .join('');
+}
+
+/** The key numbers of one analysis, as a radiologist reads them first. */
+export function keyNumbers(h) {
+  if (!h) return '<p class="empty">No report.</p>';
+  const rows = [
+    ['Involvement (both lungs)', fixed(h.involvementPercent, 1, ' %')],
+    [
+      'Involvement right / left',
+      `${fixed(h.rightInvolvementPercent, 1, ' %')} / ${fixed(h.leftInvolvementPercent, 1, ' %')}`,
+    ],
+    ['Lung volume right / left', `${fixed(h.rightLungMl, 0, ' mL')} / ${fixed(h.leftLungMl, 0, ' mL')}`],
+    ['Ground-glass opacity', fixed(h.ggoMl, 1, ' mL')],
+    ['Consolidation', fixed(h.consolidationMl, 1, ' mL')],
+    ['Severity score', h.severityTotal === null ? '–' : `${h.severityTotal} / ${h.severityMax ?? '?'}`],
+    ['CT severity band', escapeHtml(h.ctBand ?? '–')],
+  ];
+  return `<table class="numbers">${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>`;
+}
+
+/** One analysis: category with its reasons, numbers, warnings, pictures (filled in later) and downloads. */
+export function analysisSection(a) {
+  const h = a.headline;
+  const reasons = (h?.reasons ?? []).map((r) => `<li>${escapeHtml(r)}</li>`).join('');
+  const warnings = (a.report?.warnings ?? []).map((w) => `<li>${escapeHtml(w)}</li>`).join('');
+  const pictures = a.artifacts
+    .filter((f) => f.mediaType.startsWith('image/'))
+    .map(
+      (f) =>
+        `<figure><img alt="${escapeHtml(f.name)}" data-src="${escapeHtml(f.href)}"><figcaption>${escapeHtml(f.name)}</figcaption></figure>`,
+    )
+    .join('');
+  const files = a.artifacts
+    .filter((f) => !f.mediaType.startsWith('image/'))
+    .map(
+      (f) =>
+        `<li><a href="#" data-download="${escapeHtml(f.href)}" data-name="${escapeHtml(f.name)}">${escapeHtml(f.name)}</a></li>`,
+    )
+    .join('');
+  const versions = Object.entries(a.versions ?? {})
+    .map(([k, v]) => `${escapeHtml(k)} ${escapeHtml(v)}`)
+    .join(', ');
+  return (
+    `<section class="analysis" data-analysis="${escapeHtml(a.id)}">` +
+    `<h3>Analysis ${escapeHtml(a.id)} <small>${escapeHtml(a.status)}${a.finishedAt ? ` · ${escapeHtml(a.finishedAt)}` : ''}</small></h3>` +
+    (a.error ? `<p class="error">${escapeHtml(a.error)}</p>` : '') +
+    (h ? `<p>${categoryBadge(h.category)}</p>` : '') +
+    (reasons ? `<ul class="reasons">${reasons}</ul>` : '') +
+    keyNumbers(h) +
+    (warnings ? `<h4>Warnings</h4><ul class="warnings">${warnings}</ul>` : '') +
+    (pictures ? `<div class="pictures">${pictures}</div>` : '') +
+    (files ? `<h4>Files</h4><ul class="files">${files}</ul>` : '') +
+    (versions ? `<p class="versions">Engine: ${versions}</p>` : '') +
+    '</section>'
+  );
+}
+
+/** A study's page. */
+export function studyView(study) {
+  const series = study.series
+    .map(
+      (s) =>
+        `<li>${escapeHtml(s.modality ?? '')} ${escapeHtml(s.description ?? '')} · ${escapeHtml(s.instanceCount)} images` +
+        (s.notAnalysedReason ? ` · <em>not analysed: ${escapeHtml(s.notAnalysedReason)}</em>` : '') +
+        '</li>',
+    )
+    .join('');
+  return (
+    `<p><a href="#/">← all studies</a></p>` +
+    `<h2>Study ${escapeHtml(study.id)} <small>society ${escapeHtml(study.society)} · patient ${escapeHtml(study.patient)}</small></h2>` +
+    `<p class="uid">${escapeHtml(study.studyUid)}</p>` +
+    `<ul class="series">${series}</ul>` +
+    (study.analyses.length ? study.analyses.map(analysisSection).join('') : '<p class="empty">Not analysed yet.</p>')
+  );
+}

@@ -1,0 +1,309 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { startApi, type ApiService } from '@mic/api';
+import {
+  createCatalogPool,
+  finishAnalysis,
+  migrate,
+  recordAnalysis,
+  saveArtifact,
+  upsertSeries,
+  upsertStudy,
+  type Pool,
+} from '@mic/catalog';
+import { loadConfig } from '@mic/config';
+import { createS3Client, ensureBucket } from '@mic/storage';
+import { authorizeUrl, challengeS256, codeGrant, randomString } from '../../services/api/web/pkce.js';
+import { accessToken, requireService, tokenRequest, users } from './support/stack.js';
+import { freePort, isolatedConfig } from './support/ingest.js';
+
+jest.setTimeout(120_000);
+
+const config = await isolatedConfig({ api: { port: await freePort() } });
+const s3 = createS3Client(config);
+const tag = randomBytes(4).toString('hex');
+const picture = readFileSync(new URL('../../docs/images/analysis-ricord-axial.png', import.meta.url));
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+function report(category: string, involvement: number) {
+  return {
+    lung: { right: { volumeMl: 2363.19 }, left: { volumeMl: 2044.57 } },
+    lesions: { ggo: { volumeMl: 312.42 }, consolidation: { volumeMl: 43.94 } },
+    involvement: { percent: involvement, right: { percent: 7.54 }, left: { percent: 8.72 } },
+    severity: { total: 11, max: 30, mosmed: 'CT-1' },
+    typicality: { category, reasons: ['bilateral (right 7.5 %, left 8.7 %)', 'peripheral'] },
+    warnings: [],
+  };
+}
+
+/** A study with one series and (unless `category` is null) a finished analysis whose files are in the store. */
+async function seedStudy(pool: Pool, society: string, n: number, category: string | null) {
+  const study = await upsertStudy(pool, {
+    society,
+    patientPseudonym: `P-${society}-${n}`,
+    studyUid: `2.25.${tag.length}${n}${Date.now()}`,
+    source: 'stow',
+    studyDate: '20200317',
+    description: 'CT chest',
+  });
+  const seriesId = await upsertSeries(pool, {
+    studyId: study.id,
+    seriesUid: `2.25.9${n}${Date.now()}`,
+    modality: 'CT',
+    description: '=cmd|calc',
+  });
+  if (category === null) return { studyId: study.id };
+  const analysis = await recordAnalysis(pool, {
+    seriesId,
+    analysisVersion: '1.0.0',
+    revision: 1,
+    jobId: `it-api-${tag}-${society}-${n}`,
+    lane: 'research',
+  });
+  const files: Record<string, [Uint8Array, string]> = {
+    'axial.png': [picture, 'image/png'],
+    'report.json': [Buffer.from(JSON.stringify(report(category, 8.08))), 'application/json'],
+  };
+  for (const [name, [bytes, mediaType]] of Object.entries(files)) {
+    const key = `it-api-${tag}/${analysis.id}/${name}`;
+    await s3.putObject(config.s3.bucket, key, Buffer.from(bytes), bytes.length, { 'Content-Type': mediaType });
+    await saveArtifact(pool, {
+      analysisId: analysis.id,
+      kind: name.split('.')[0],
+      objectKey: key,
+      sha256: sha256(bytes),
+      mediaType,
+    });
+  }
+  await finishAnalysis(pool, analysis.id, { report: report(category, 8.08) }, { analysis: '1.0.0' });
+  return { studyId: study.id, analysisId: analysis.id };
+}
+
+/** The browser's sign-in, done by hand: the realm's login form, the redirect with a code, the PKCE exchange. */
+async function browserSignIn(viewer: Record<string, string>, username: string, password: string): Promise<string> {
+  const redirectUri = 'http://127.0.0.1:18300/';
+  const verifier = randomString();
+  const state = randomString(16);
+  const start = authorizeUrl(viewer, {
+    redirectUri,
+    state,
+    nonce: randomString(16),
+    challenge: await challengeS256(verifier),
+  });
+  const page = await fetch(start);
+  expect(page.status).toBe(200);
+  const cookies = page.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const action = /<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"/
+    .exec(await page.text())?.[1]
+    .replace(/&amp;/g, '&');
+  if (!action) throw new Error('no login form on the realm page');
+  const login = await fetch(action, {
+    method: 'POST',
+    headers: { cookie: cookies, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username, password, credentialId: '' }),
+    redirect: 'manual',
+  });
+  expect(login.status).toBe(302);
+  const back = new URL(login.headers.get('location') ?? '');
+  expect(`${back.origin}${back.pathname}`).toBe(redirectUri);
+  expect(back.searchParams.get('state')).toBe(state);
+  const token = await fetch(viewer.tokenEndpoint, {
+    method: 'POST',
+    body: codeGrant(viewer, { code: back.searchParams.get('code') ?? '', redirectUri, verifier }),
+  });
+  const body = (await token.json()) as { access_token?: string; error_description?: string };
+  if (!body.access_token) throw new Error(`code exchange failed: ${body.error_description}`);
+  return body.access_token;
+}
+
+describe('query API and viewer on the local stack', () => {
+  let pool: Pool;
+  let api: ApiService;
+  let base: string;
+  const seeded: Record<string, { studyId: number; analysisId?: number }> = {};
+
+  beforeAll(async () => {
+    for (const s of ['postgres', 's3', 'keycloak'] as const) await requireService(s);
+    pool = createCatalogPool(config);
+    await migrate(pool, config.catalog.schema);
+    await ensureBucket(s3, config.s3.bucket, config.s3.region);
+    seeded.a1 = await seedStudy(pool, 'A', 1, 'typical');
+    seeded.a2 = await seedStudy(pool, 'A', 2, null);
+    seeded.b1 = await seedStudy(pool, 'B', 3, 'negative');
+    api = await startApi(config);
+    await api.ready;
+    base = `http://127.0.0.1:${api.port}`;
+  });
+
+  afterAll(async () => {
+    await api?.stop();
+    await pool?.query(`DROP SCHEMA IF EXISTS ${config.catalog.schema} CASCADE`);
+    await pool?.end();
+  });
+
+  const get = async (path: string, token?: string) =>
+    fetch(`${base}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const json = async (path: string, token?: string) => {
+    const res = await get(path, token);
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> & { error?: string } };
+  };
+
+  it('refuses calls without a valid token, and tokens without a read role', async () => {
+    const none = await get('/api/v1/studies');
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toMatch(/^Bearer realm=/);
+    expect((await json('/api/v1/studies', 'not.a.token')).status).toBe(401);
+    const forged = (await accessToken(users.memberA)).slice(0, -4) + 'AAAA';
+    expect((await json('/api/v1/studies', forged)).status).toBe(401);
+    const service = await tokenRequest({
+      grant_type: 'client_credentials',
+      client_id: 'mic-pacs',
+      client_secret: 'mic-pacs-local-secret',
+    });
+    const refused = await json('/api/v1/studies', service.body.access_token);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatch(/none of the roles/);
+  });
+
+  it("keeps a society member to its own society's studies", async () => {
+    const token = await accessToken(users.memberA);
+    expect((await json('/api/v1/me', token)).body).toMatchObject({ user: 'member-a', society: 'A', scope: 'A' });
+    const list = await json('/api/v1/studies', token);
+    expect(list.status).toBe(200);
+    const studies = list.body.studies as {
+      id: number;
+      society: string;
+      analysis: { headline: { category: string } } | null;
+    }[];
+    expect(list.body.total).toBe(2);
+    expect(studies.map((s) => s.id).sort()).toEqual([seeded.a1.studyId, seeded.a2.studyId].sort());
+    expect(studies.find((s) => s.id === seeded.a1.studyId)?.analysis?.headline.category).toBe('typical');
+    expect(studies.find((s) => s.id === seeded.a2.studyId)?.analysis).toBeNull();
+    expect((await json('/api/v1/studies?category=typical', token)).body.total).toBe(1);
+    expect((await json('/api/v1/studies?society=B', token)).status).toBe(403);
+    expect((await json(`/api/v1/studies/${seeded.b1.studyId}`, token)).status).toBe(404);
+    expect((await json(`/api/v1/analyses/${seeded.b1.analysisId}`, token)).status).toBe(404);
+    expect((await get(`/api/v1/analyses/${seeded.b1.analysisId}/files/axial.png`, token)).status).toBe(404);
+    expect((await json('/api/v1/studies?limit=0', token)).status).toBe(400);
+  });
+
+  it('gives researchers every society, with reports and files', async () => {
+    const token = await accessToken(users.researcher);
+    const list = await json('/api/v1/studies?limit=10', token);
+    expect(list.body.total).toBe(3);
+    const study = await json(`/api/v1/studies/${seeded.b1.studyId}`, token);
+    expect(study.status).toBe(200);
+    const [analysis] = study.body.analyses as {
+      id: number;
+      report: { typicality: { category: string } };
+      artifacts: { name: string; href: string; sha256: string }[];
+    }[];
+    expect(analysis.id).toBe(seeded.b1.analysisId);
+    expect(analysis.report.typicality.category).toBe('negative');
+    const png = analysis.artifacts.find((f) => f.name === 'axial.png');
+    expect(png?.sha256).toBe(sha256(picture));
+    const file = await get(png?.href ?? '', token);
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toBe('image/png');
+    expect(file.headers.get('etag')).toBe(`"${sha256(picture)}"`);
+    expect(sha256(new Uint8Array(await file.arrayBuffer()))).toBe(sha256(picture));
+    expect((await get(`/api/v1/analyses/${seeded.b1.analysisId}/files/nothing.bin`, token)).status).toBe(404);
+  });
+
+  it('exports the finished analyses in scope as CSV, formulas defused', async () => {
+    const member = await get('/api/v1/export/results.csv', await accessToken(users.memberA));
+    expect(member.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = (await member.text()).trim().split('\r\n');
+    expect(lines[0].split(',').slice(0, 3)).toEqual(['study_id', 'society', 'patient']);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(new RegExp(`^${seeded.a1.studyId},A,P-A-1,`));
+    expect(lines[1]).toContain(',8.08,');
+    expect(lines[0].split(',')).toContain('series_description');
+    expect(lines[1]).toContain(",'=cmd|calc,");
+    const all = await (await get('/api/v1/export/results.csv', await accessToken(users.researcher))).text();
+    expect(all.trim().split('\r\n')).toHaveLength(3);
+  });
+
+  it('audits every read with the reader', async () => {
+    const { rows } = await pool.query(`SELECT actor, action, study_id FROM audit WHERE actor LIKE 'user:%'`);
+    const seen = new Set(rows.map((r) => `${r.actor} ${r.action}`));
+    expect(seen).toContain('user:member-a api.studies.list');
+    expect(seen).toContain('user:member-a api.export');
+    expect(seen).toContain('user:researcher api.study.read');
+    expect(seen).toContain('user:researcher api.file.read');
+    // Refused reads leave no entry naming the study they asked for.
+    expect(rows.filter((r) => r.actor === 'user:member-a' && Number(r.study_id) === seeded.b1.studyId)).toHaveLength(0);
+  });
+
+  it('answers 502 for a catalogued file missing from the store, and keeps serving', async () => {
+    const token = await accessToken(users.researcher);
+    await s3.removeObject(config.s3.bucket, `it-api-${tag}/${seeded.a1.analysisId}/axial.png`);
+    const gone = await json(`/api/v1/analyses/${seeded.a1.analysisId}/files/axial.png`, token);
+    expect(gone.status).toBe(502);
+    expect(gone.body.error).toMatch(/missing from the object store/);
+    expect((await json('/api/v1/me', token)).status).toBe(200);
+  });
+
+  it('answers 503 with the reason when the store or the catalogue is away, and keeps serving', async () => {
+    const token = await accessToken(users.researcher);
+    const closed = await freePort();
+    const broken = async (overrides: Record<string, Record<string, unknown>>): Promise<ApiService> =>
+      startApi(
+        loadConfig({
+          overrides: { ...overrides, api: { port: await freePort() }, catalog: config.catalog, logLevel: 'fatal' },
+        }),
+      );
+    const noStore: ApiService = await broken({ s3: { ...config.s3, port: closed } });
+    try {
+      await noStore.ready;
+      const at = `http://127.0.0.1:${noStore.port}`;
+      const file = await fetch(`${at}/api/v1/analyses/${seeded.b1.analysisId}/files/axial.png`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(file.status).toBe(503);
+      expect(file.headers.get('retry-after')).toBe('5');
+      expect(((await file.json()) as { error: string }).error).toMatch(/not reachable/);
+      const list = await fetch(`${at}/api/v1/studies`, { headers: { authorization: `Bearer ${token}` } });
+      expect(list.status).toBe(200);
+      expect((await fetch(`${at}/readyz`)).status).toBe(503);
+    } finally {
+      await noStore.stop();
+    }
+    const noCatalog: ApiService = await broken({ postgres: { ...config.postgres, port: closed } });
+    try {
+      const at = `http://127.0.0.1:${noCatalog.port}`;
+      const list = await fetch(`${at}/api/v1/studies`, { headers: { authorization: `Bearer ${token}` } });
+      expect(list.status).toBe(503);
+      expect((await fetch(`${at}/healthz`)).status).toBe(200);
+    } finally {
+      await noCatalog.stop();
+    }
+  });
+
+  it('serves the OpenAPI document and refuses writes', async () => {
+    const doc = await json('/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(Object.keys(doc.body.paths as object)).toContain('/api/v1/studies/{id}');
+    const post = await fetch(`${base}/api/v1/studies`, { method: 'POST' });
+    expect(post.status).toBe(405);
+  });
+
+  it('serves the viewer, whose sign-in with the realm gives a token the API accepts', async () => {
+    const page = await get('/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await page.text()).toContain('<script type="module" src="/viewer.js">');
+    expect((await get('/viewer.js')).headers.get('content-type')).toMatch(/^text\/javascript/);
+    const viewer = (await json('/config.json')).body as Record<string, string>;
+    expect(viewer.clientId).toBe('mic-web');
+    const token = await browserSignIn(viewer, users.memberB.username, users.memberB.password);
+    const me = await json('/api/v1/me', token);
+    expect(me.body).toMatchObject({ user: 'member-b', society: 'B' });
+    const list = await json('/api/v1/studies', token);
+    expect((list.body.studies as { id: number }[]).map((s) => s.id)).toEqual([seeded.b1.studyId]);
+  });
+});
