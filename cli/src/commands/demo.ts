@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { startApi } from '@mic/api';
 import { createCatalogPool, feedPosition, migrate, type Pool } from '@mic/catalog';
 import type { Config } from '@mic/config';
 import { startIngest, type IngestService } from '@mic/ingest';
@@ -55,7 +56,27 @@ async function resetDemoState(config: Config, pool: Pool): Promise<void> {
   }
 }
 
-async function runDemo(base: Config, series: SeriesOnDisk, timeoutS: number, settleS: number, out: string) {
+/** Serves the demo's catalogue through the query API and viewer on the configured port until SIGINT/SIGTERM. */
+async function serveViewer(base: Config, config: Config, studyId: number): Promise<void> {
+  say(`== query API and viewer (the stack's Keycloak signs in)`);
+  await stackUp(base, ['keycloak'], 300);
+  const api = await startApi({ ...config, api: base.api });
+  await api.ready;
+  say(`   viewer: http://127.0.0.1:${api.port}/#/studies/${studyId} (sign in as researcher / researcher-local-pw)`);
+  say(`   API:    http://127.0.0.1:${api.port}/api/v1/studies/${studyId} (OpenAPI at /openapi.json); Ctrl-C stops`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await api.stop();
+}
+
+async function runDemo(
+  base: Config,
+  series: SeriesOnDisk,
+  opts: { timeoutS: number; settleS: number; out: string; serve: boolean },
+) {
+  const { timeoutS, settleS, out } = opts;
   say(`== local stack (redis, postgres, orthanc, s3)`);
   await stackUp(base, ['redis', 'postgres', 'orthanc', 's3'], 300);
   const config: Config = {
@@ -68,6 +89,7 @@ async function runDemo(base: Config, series: SeriesOnDisk, timeoutS: number, set
   events.on('error', () => undefined);
   let ingest: IngestService | undefined;
   let worker: WorkerService | undefined;
+  let catalogStudy = 0;
   try {
     await resetDemoState(config, pool);
     if (await deleteStudy(config, series.studyUid)) say(`removed the earlier copy of the study from Orthanc`);
@@ -119,6 +141,7 @@ async function runDemo(base: Config, series: SeriesOnDisk, timeoutS: number, set
     say(
       `   in Orthanc: http://${config.orthanc.host}:${config.orthanc.httpPort}/app/explorer.html#study?uuid=${inOrthanc.studyId}`,
     );
+    catalogStudy = back.studyId;
   } finally {
     await worker?.stop().catch(() => undefined);
     await ingest?.stop().catch(() => undefined);
@@ -126,6 +149,19 @@ async function runDemo(base: Config, series: SeriesOnDisk, timeoutS: number, set
     await pool.end().catch(() => undefined);
     say(`ingest and worker stopped; the local stack keeps running (stop it with \`npx mic stack down\`)`);
   }
+  if (opts.serve) return serveViewer(base, config, catalogStudy);
+  say(
+    `   in the viewer: \`npx mic demo --serve\`, or \`npx mic stack up && MIC_CATALOG_SCHEMA=${config.catalog.schema} ` +
+      `npx mic serve api\`, then http://127.0.0.1:${base.api.port}/#/studies/${catalogStudy}`,
+  );
+}
+
+interface DemoOptions {
+  seriesDir: string;
+  timeout: string;
+  settle: string;
+  out: string;
+  serve?: boolean;
 }
 
 // `mic demo`: the whole pipeline on one study, from C-STORE to SEG/SR back in Orthanc.
@@ -137,7 +173,8 @@ export function registerDemo(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for the results once the files are sent', '900')
     .option('--settle <seconds>', 'quiet seconds after the last instance before the study counts as complete', '5')
     .option('--out <dir>', 'where the report, label maps, SEG/SR and pictures are downloaded', 'out/demo')
-    .action(async (opts: { seriesDir: string; timeout: string; settle: string; out: string }, cmd: Command) => {
+    .option('--serve', 'then serve the results in the query API and web viewer until Ctrl-C')
+    .action(async (opts: DemoOptions, cmd: Command) => {
       const timeoutS = Number(opts.timeout);
       if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new CliError('--timeout must be a positive number', 2);
       const settleS = Number(opts.settle);
@@ -148,6 +185,6 @@ export function registerDemo(program: Command): void {
       } catch (err) {
         throw new CliError(`demo: ${(err as Error).message}`, 2);
       }
-      await runDemo(configFor(cmd), series, timeoutS, settleS, opts.out);
+      await runDemo(configFor(cmd), series, { timeoutS, settleS, out: opts.out, serve: opts.serve === true });
     });
 }

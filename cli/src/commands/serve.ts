@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { startApi } from '@mic/api';
 import { startIngest } from '@mic/ingest';
 import { startWorker } from '@mic/worker';
 import { configFor } from '../context.js';
@@ -23,9 +24,11 @@ async function serveUntilSignal(services: Running[]): Promise<void> {
   });
 }
 
-async function start(name: 'ingest' | 'worker', cmd: Command): Promise<Running> {
+const STARTERS = { ingest: startIngest, worker: startWorker, api: startApi };
+
+async function start(name: keyof typeof STARTERS, cmd: Command): Promise<Running> {
   try {
-    return name === 'ingest' ? await startIngest(configFor(cmd)) : await startWorker(configFor(cmd));
+    return await STARTERS[name](configFor(cmd));
   } catch (err) {
     throw new CliError(`${name}: ${(err as Error).message.split('\n')[0]}`);
   }
@@ -39,8 +42,14 @@ export function registerServe(program: Command): void {
     .action(async (service: string, _opts: unknown, cmd: Command) => {
       if (!(SERVICES as readonly string[]).includes(service))
         throw new CliError(`unknown service "${service}"; use ${SERVICES.join('|')}`, 2);
-      if (service === 'ingest' || service === 'worker') return serveUntilSignal([await start(service, cmd)]);
-      if (service === 'all') return serveUntilSignal([await start('ingest', cmd), await start('worker', cmd)]);
-      throw new CliError(`service "${service}" does not exist yet in this version of mic`, 3);
+      const names = service === 'all' ? (['ingest', 'worker', 'api'] as const) : [service as keyof typeof STARTERS];
+      const running: Running[] = [];
+      try {
+        for (const name of names) running.push(await start(name, cmd));
+      } catch (err) {
+        await Promise.allSettled(running.map((s) => s.stop())); // those already up must not keep the process alive
+        throw err;
+      }
+      return serveUntilSignal(running);
     });
 }

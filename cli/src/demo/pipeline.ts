@@ -97,6 +97,8 @@ export async function deleteStudy(config: Config, studyUid: string): Promise<boo
 
 /** The latest analysis of a study (by its original Study Instance UID) and the Orthanc ids of its sent SEG/SR. */
 export interface StudyAnalysis {
+  /** The study's catalogue id. */
+  studyId: number;
   jobId: string;
   status: string;
   error: string | null;
@@ -107,7 +109,8 @@ export interface StudyAnalysis {
 
 export async function studyAnalysis(pool: Pool, config: Config, studyUid: string): Promise<StudyAnalysis | undefined> {
   const { rows } = await pool.query(
-    `SELECT a.id, a.job_id, a.status, a.error, a.result, count(*) OVER () AS analyses FROM analyses a
+    `SELECT a.id, st.id AS study_id, a.job_id, a.status, a.error, a.result, count(*) OVER () AS analyses
+     FROM analyses a
      JOIN series s ON s.id = a.series_id JOIN studies st ON st.id = s.study_id
      WHERE st.study_uid = $1 ORDER BY a.id DESC LIMIT 1`,
     [pseudonymUid(config.ingest.societyKey, studyUid)],
@@ -119,6 +122,7 @@ export async function studyAnalysis(pool: Pool, config: Config, studyUid: string
     [a.id],
   );
   return {
+    studyId: Number(a.study_id),
     jobId: a.job_id,
     status: a.status,
     error: a.error,
