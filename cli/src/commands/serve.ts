@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { startApi } from '@mic/api';
+import { startAutoscaler } from '@mic/autoscaler';
 import { startIngest } from '@mic/ingest';
 import { startWorker } from '@mic/worker';
 import { configFor } from '../context.js';
 import { CliError } from '../errors.js';
 
-const SERVICES = ['ingest', 'worker', 'api', 'all'] as const;
+// `all` is what one machine runs; the autoscaler sizes a cluster's workers and runs on its own.
+const SERVICES = ['ingest', 'worker', 'api', 'autoscaler', 'all'] as const;
 
 interface Running {
   stop(): Promise<void>;
@@ -24,7 +26,7 @@ async function serveUntilSignal(services: Running[]): Promise<void> {
   });
 }
 
-const STARTERS = { ingest: startIngest, worker: startWorker, api: startApi };
+const STARTERS = { ingest: startIngest, worker: startWorker, api: startApi, autoscaler: startAutoscaler };
 
 async function start(name: keyof typeof STARTERS, cmd: Command): Promise<Running> {
   try {

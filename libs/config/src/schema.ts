@@ -146,9 +146,33 @@ export const configSchema = z
           .default(10 * 60 * 1000),
       })
       .prefault({}),
+    autoscaler: z
+      .object({
+        host,
+        port: port.default(18303),
+        // 'advise' computes and publishes the worker count it would set; 'kubernetes' sets it on the Deployment.
+        mode: z.enum(['advise', 'kubernetes']).default('advise'),
+        intervalMs: z.coerce.number().int().min(100).default(15000),
+        minReplicas: z.coerce.number().int().min(0).default(1),
+        maxReplicas: z.coerce.number().int().min(1).default(8),
+        // Queued plus running jobs one worker replica may hold before another is added (research backlog).
+        jobsPerReplica: z.coerce.number().int().min(1).default(4),
+        // Scale down only to the largest count wanted within this window, so a short lull does not drop workers.
+        scaleDownWindowMs: z.coerce
+          .number()
+          .int()
+          .min(0)
+          .default(5 * 60 * 1000),
+        // The worker Deployment (in the autoscaler's own namespace) and the API server, in kubernetes mode.
+        deployment: z.string().min(1).default('mic-worker'),
+        kubernetesUrl: z.url().optional(),
+      })
+      .prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.autoscaler.minReplicas > c.autoscaler.maxReplicas)
+      ctx.addIssue({ code: 'custom', path: ['autoscaler', 'minReplicas'], message: 'greater than maxReplicas' });
     if (c.env !== 'production') return;
     // The defaults are for the local stack only; a production deployment must bring its own secrets.
     for (const path of DEV_SECRETS) {

@@ -52,6 +52,13 @@ describe('config', () => {
     }
   });
 
+  it('refuses an autoscaler floor above its ceiling', () => {
+    expect(loadConfig({ env: { MIC_AUTOSCALER_MIN_REPLICAS: '0' } }).autoscaler.minReplicas).toBe(0);
+    expect(() => loadConfig({ env: { MIC_AUTOSCALER_MIN_REPLICAS: '9', MIC_AUTOSCALER_MAX_REPLICAS: '3' } })).toThrow(
+      /autoscaler\.minReplicas/,
+    );
+  });
+
   it('reports an unreadable config file', () => {
     expect(() => loadConfig({ file: '/nonexistent/mic.json', env: {} })).toThrow(/config file/);
   });

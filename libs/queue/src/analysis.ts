@@ -147,3 +147,26 @@ export type QueueDepths = Record<string, number>;
 export async function queueDepths(queue: Queue): Promise<QueueDepths> {
   return queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed');
 }
+
+/** Jobs per lane waiting for a worker, plus those running and those waiting out a retry backoff. */
+export interface LaneLoad {
+  clinicalWaiting: number;
+  researchWaiting: number;
+  active: number;
+  delayed: number;
+}
+
+/** What the analysis queue holds, by lane: what an autoscaler sizes the workers by. */
+export async function laneLoad(queue: Queue): Promise<LaneLoad> {
+  const [byPriority, counts] = await Promise.all([
+    queue.getCountsPerPriority([LANE_PRIORITY.clinical, LANE_PRIORITY.research]),
+    queue.getJobCounts('waiting', 'active', 'delayed'),
+  ]);
+  return {
+    clinicalWaiting: byPriority[String(LANE_PRIORITY.clinical)] ?? 0,
+    // A job added without a priority sits in the plain wait list; it is served after the clinical lane.
+    researchWaiting: (byPriority[String(LANE_PRIORITY.research)] ?? 0) + (counts.waiting ?? 0),
+    active: counts.active ?? 0,
+    delayed: counts.delayed ?? 0,
+  };
+}

@@ -65,10 +65,11 @@ export interface ObservabilityOptions {
   timeoutMs?: number;
 }
 
-function within<T>(p: Promise<T>, ms: number): Promise<T> {
+/** `p`, or a rejection once `ms` have passed (a dependency that hangs must not hang its caller). */
+export function within<T>(p: Promise<T>, ms: number, what?: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<T>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timeout ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new Error(what ? `${what}: no answer within ${ms} ms` : `timeout ${ms} ms`)), ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

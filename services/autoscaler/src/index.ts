@@ -1,0 +1,3 @@
+export * from './decide.js';
+export * from './kubernetes.js';
+export * from './main.js';
