@@ -1,0 +1,68 @@
+import { describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '@mic/config';
+import { parseAllDocuments } from 'yaml';
+
+// Helm is built by scripts/setup.d/helm.sh into the cache; without it the chart cannot be checked.
+const helm = join(loadConfig().cacheDir, 'bin', 'helm');
+const chart = join(import.meta.dirname, '..', '..', 'charts', 'mic');
+
+interface Manifest {
+  kind: string;
+  metadata: { name: string };
+  spec?: Record<string, unknown>;
+  rules?: { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] }[];
+}
+
+function render(...set: string[]): Manifest[] {
+  if (!existsSync(helm)) throw new Error(`helm not found at ${helm}: run scripts/setup.d/helm.sh`);
+  const args = ['template', 'mic', chart, ...set.flatMap((s) => ['--set', s])];
+  const text = execFileSync(helm, args, { encoding: 'utf8' });
+  return parseAllDocuments(text)
+    .map((d) => d.toJSON() as Manifest | null)
+    .filter((m): m is Manifest => m !== null);
+}
+
+const find = (ms: Manifest[], kind: string, name: string) =>
+  ms.find((m) => m.kind === kind && m.metadata.name === name);
+
+type PodSpec = {
+  serviceAccountName?: string;
+  containers: { args: string[]; env: { name: string; value: string }[]; readinessProbe?: unknown }[];
+};
+const podSpec = (m: Manifest | undefined) => (m?.spec?.template as { spec: PodSpec } | undefined)?.spec;
+
+describe('helm chart', () => {
+  it('passes helm lint', () => {
+    if (!existsSync(helm)) throw new Error(`helm not found at ${helm}: run scripts/setup.d/helm.sh`);
+    expect(execFileSync(helm, ['lint', chart], { encoding: 'utf8' })).toMatch(/0 chart\(s\) failed/);
+  });
+
+  it('runs ingest, api and a fixed worker count by default, with probes and no autoscaler', () => {
+    const ms = render();
+    for (const name of ['mic-ingest', 'mic-api', 'mic-worker']) {
+      const pod = podSpec(find(ms, 'Deployment', name));
+      expect(pod?.containers[0]?.args).toEqual(['serve', name.slice('mic-'.length)]);
+      expect(pod?.containers[0]?.readinessProbe).toBeDefined();
+    }
+    expect(find(ms, 'Deployment', 'mic-worker')?.spec?.replicas).toBe(2);
+    expect(find(ms, 'Deployment', 'mic-autoscaler')).toBeUndefined();
+    expect(ms.filter((m) => m.kind === 'Role')).toEqual([]);
+  });
+
+  it('with the autoscaler on, hands it the worker count and only the right to scale the workers', () => {
+    const ms = render('services.autoscaler.enabled=true');
+    expect(find(ms, 'Deployment', 'mic-worker')?.spec).not.toHaveProperty('replicas');
+    const pod = podSpec(find(ms, 'Deployment', 'mic-autoscaler'));
+    expect(pod?.serviceAccountName).toBe('mic-autoscaler');
+    const env = Object.fromEntries(pod!.containers[0]!.env.map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({ MIC_AUTOSCALER_MODE: 'kubernetes', MIC_AUTOSCALER_DEPLOYMENT: 'mic-worker' });
+    expect(find(ms, 'Role', 'mic-autoscaler')?.rules).toEqual([
+      { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['mic-worker'], verbs: ['get', 'patch'] },
+    ]);
+    expect(find(ms, 'RoleBinding', 'mic-autoscaler')).toBeDefined();
+    expect(find(ms, 'ServiceAccount', 'mic-autoscaler')).toBeDefined();
+  });
+});
