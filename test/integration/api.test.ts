@@ -184,6 +184,12 @@ describe('query API and viewer on the local stack', () => {
     expect(studies.find((s) => s.id === seeded.a1.studyId)?.analysis?.headline.category).toBe('typical');
     expect(studies.find((s) => s.id === seeded.a2.studyId)?.analysis).toBeNull();
     expect((await json('/api/v1/studies?category=typical', token)).body.total).toBe(1);
+    // Paging: newest first, the total counts the whole scope, not the page.
+    const second = await json('/api/v1/studies?limit=1&offset=1', token);
+    expect(second.body.total).toBe(2);
+    expect((second.body.studies as { id: number }[]).map((s) => s.id)).toEqual([
+      Math.min(seeded.a1.studyId, seeded.a2.studyId),
+    ]);
     expect((await json('/api/v1/studies?society=B', token)).status).toBe(403);
     expect((await json(`/api/v1/studies/${seeded.b1.studyId}`, token)).status).toBe(404);
     expect((await json(`/api/v1/analyses/${seeded.b1.analysisId}`, token)).status).toBe(404);
