@@ -38,7 +38,7 @@ function report(category: string, involvement: number) {
 }
 
 /** A study with one series and (unless `category` is null) a finished analysis whose files are in the store. */
-async function seedStudy(pool: Pool, society: string, n: number, category: string | null) {
+async function seedStudy(pool: Pool, society: string, n: number, category: string | null, involvement = 8.08) {
   const study = await upsertStudy(pool, {
     society,
     patientPseudonym: `P-${society}-${n}`,
@@ -63,7 +63,7 @@ async function seedStudy(pool: Pool, society: string, n: number, category: strin
   });
   const files: Record<string, [Uint8Array, string]> = {
     'axial.png': [picture, 'image/png'],
-    'report.json': [Buffer.from(JSON.stringify(report(category, 8.08))), 'application/json'],
+    'report.json': [Buffer.from(JSON.stringify(report(category, involvement))), 'application/json'],
   };
   for (const [name, [bytes, mediaType]] of Object.entries(files)) {
     const key = `it-api-${tag}/${analysis.id}/${name}`;
@@ -76,7 +76,7 @@ async function seedStudy(pool: Pool, society: string, n: number, category: strin
       mediaType,
     });
   }
-  await finishAnalysis(pool, analysis.id, { report: report(category, 8.08) }, { analysis: '1.0.0' });
+  await finishAnalysis(pool, analysis.id, { report: report(category, involvement) }, { analysis: '1.0.0' });
   return { studyId: study.id, analysisId: analysis.id };
 }
 
@@ -311,5 +311,42 @@ describe('query API and viewer on the local stack', () => {
     expect(me.body).toMatchObject({ user: 'member-b', society: 'B' });
     const list = await json('/api/v1/studies', token);
     expect((list.body.studies as { id: number }[]).map((s) => s.id)).toEqual([seeded.b1.studyId]);
+  });
+
+  // Last: it adds studies the counts above do not expect.
+  it('answers statistics over the findings with small groups hidden', async () => {
+    for (let n = 20; n < 26; n++) await seedStudy(pool, 'A', n, 'typical');
+    await seedStudy(pool, 'A', 26, 'atypical', 30);
+    for (let n = 30; n < 35; n++) await seedStudy(pool, 'B', n, 'negative', 0.5);
+    // Now A: typical 7 patients, atypical 1; B: negative 6 (each study its own patient).
+    type Group = { key: Record<string, string>; suppressed: boolean; reason?: string; patients?: number };
+    const groups = (body: Record<string, unknown>) => body.groups as Group[];
+    const researcher = await accessToken(users.researcher);
+    const byCategory = await json('/api/v1/stats?by=category', researcher);
+    expect(byCategory.status).toBe(200);
+    expect(byCategory.body).toMatchObject({ minCellSize: 5, by: ['category'], total: { patients: 14, analyses: 14 } });
+    const shown = Object.fromEntries(groups(byCategory.body).map((g) => [g.key.category, g]));
+    expect(shown.typical).toMatchObject({ suppressed: false, patients: 7, involvementMean: 8.08 });
+    expect(shown.atypical).toEqual({ key: { category: 'atypical' }, suppressed: true, reason: 'small' });
+    expect(shown.negative).toMatchObject({ suppressed: true, reason: 'complementary' });
+    expect(shown.negative).not.toHaveProperty('patients');
+
+    const bySociety = await json('/api/v1/stats?by=society&maxInvolvement=10', researcher);
+    expect(groups(bySociety.body).map((g) => [g.key.society, g.patients])).toEqual([
+      ['A', 7],
+      ['B', 6],
+    ]);
+
+    const member = await accessToken(users.memberA);
+    const own = await json('/api/v1/stats?by=category', member);
+    expect(own.body.total).toMatchObject({ patients: 8 });
+    // One small group of two: the other is hidden too, or the total would give it away.
+    expect(groups(own.body).every((g) => g.suppressed)).toBe(true);
+    expect((await json('/api/v1/stats?society=B', member)).status).toBe(403);
+    expect((await json('/api/v1/stats?by=age', researcher)).status).toBe(400);
+    expect((await json('/api/v1/stats?minInvolvement=200', researcher)).status).toBe(400);
+    const { rows } = await pool.query(`SELECT detail FROM audit WHERE action = 'api.stats' ORDER BY id`);
+    expect(rows.length).toBe(3);
+    expect(rows[0].detail).toMatchObject({ by: ['category'], hidden: 2 });
   });
 });

@@ -23,3 +23,4 @@ export * from './mapping.js';
 export * from './queries.js';
 export * from './results.js';
 export * from './browse.js';
+export * from './stats.js';

@@ -66,6 +66,8 @@ export const configSchema = z
         port: port.default(18300),
         // The realm's public client the web viewer signs in with (authorization code + PKCE).
         webClientId: z.string().min(1).default('mic-web'),
+        // Statistics hide any group of fewer distinct patients than this (small-cell suppression).
+        minCellSize: z.coerce.number().int().min(1).default(5),
       })
       .prefault({}),
     ingest: z

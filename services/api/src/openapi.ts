@@ -110,6 +110,24 @@ export const openapi = {
         responses: { '200': { description: 'text/csv', content: { 'text/csv': {} } }, ...refusals },
       },
     },
+    '/api/v1/stats': {
+      get: {
+        summary: 'Counts and means of the findings by group, with small-cell suppression (api.minCellSize patients)',
+        parameters: [
+          {
+            name: 'by',
+            in: 'query',
+            description: 'comma list of society, category, ctBand',
+            schema: { type: 'string' },
+          },
+          { name: 'society', in: 'query', schema: { type: 'string' } },
+          { name: 'category', in: 'query', schema: { enum: ['typical', 'indeterminate', 'atypical', 'negative'] } },
+          { name: 'minInvolvement', in: 'query', schema: { type: 'number', minimum: 0, maximum: 100 } },
+          { name: 'maxInvolvement', in: 'query', description: 'exclusive', schema: { type: 'number' } },
+        ],
+        responses: { '200': json(ref('Stats'), 'the groups; hidden ones carry no numbers'), ...refusals },
+      },
+    },
   },
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
@@ -125,6 +143,34 @@ export const openapi = {
         },
       },
       Headline: headline,
+      Stats: {
+        type: 'object',
+        properties: {
+          unit: { type: 'string' },
+          minCellSize: { type: 'integer' },
+          by: { type: 'array', items: { type: 'string' } },
+          filters: { type: 'object' },
+          total: { type: ['object', 'null'], description: 'null when the whole selection is below minCellSize' },
+          groups: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['key', 'suppressed'],
+              properties: {
+                key: { type: 'object', description: 'the group: a value per dimension in `by`' },
+                suppressed: { type: 'boolean' },
+                reason: { enum: ['small', 'complementary'], description: 'why a group is hidden' },
+                patients: { type: 'integer' },
+                analyses: { type: 'integer' },
+                involvementMean: { type: ['number', 'null'] },
+                involvementMedian: { type: ['number', 'null'] },
+                ggoMlMean: { type: ['number', 'null'] },
+                consolidationMlMean: { type: ['number', 'null'] },
+              },
+            },
+          },
+        },
+      },
       StudyPage: {
         type: 'object',
         properties: {

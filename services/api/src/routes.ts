@@ -13,6 +13,7 @@ import { covers, societyFilter, type Scope } from './access.js';
 import type { ApiContext } from './context.js';
 import { HttpError, intParam, sendJson } from './http.js';
 import { csvLine, headline } from './report.js';
+import { statsRoute } from './stats.js';
 
 export interface Call {
   ctx: ApiContext;
@@ -233,6 +234,7 @@ export const routes: Route[] = [
       res.end();
     },
   },
+  statsRoute,
 ];
 
 const compiled = routes.map((r) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 // The viewer's modules are plain browser JavaScript; these run them under Node's Web Crypto.
 import { authorizeUrl, base64url, challengeS256, codeGrant, randomString } from '../web/pkce.js';
-import { analysisSection, escapeHtml, studyRows, studyView } from '../web/render.js';
+import { analysisSection, escapeHtml, statsTable, studyRows, studyView } from '../web/render.js';
 
 describe('PKCE', () => {
   it('computes the S256 challenge of RFC 7636 appendix B', async () => {
@@ -69,6 +69,29 @@ describe('rendering', () => {
       { name: 'seg.dcm', mediaType: 'application/dicom', href: '/api/v1/analyses/7/files/seg.dcm' },
     ],
   };
+
+  it('shows statistics, and says so where a group is hidden', () => {
+    const html = statsTable({
+      minCellSize: 5,
+      total: { patients: 14 },
+      groups: [
+        {
+          key: { category: 'typical' },
+          suppressed: false,
+          patients: 7,
+          involvementMedian: 8.08,
+          ggoMlMean: 312,
+          consolidationMlMean: 44,
+        },
+        { key: { category: evil }, suppressed: true, reason: 'small' },
+      ],
+    });
+    expect(html).toContain('14 patients');
+    expect(html).toContain('<td class="num">7</td><td class="num">8.1 %</td>');
+    expect(html).toContain('fewer than 5 patients');
+    expect(html).not.toContain('<img');
+    expect(statsTable({ minCellSize: 5, total: null, groups: [] })).toContain('too few patients to show');
+  });
 
   it('escapes every value from the API', () => {
     expect(escapeHtml(`a&<>"'`)).toBe('a&amp;&lt;&gt;&quot;&#39;');

@@ -46,6 +46,28 @@ export function studyRows(studies) {
     .join('');
 }
 
+/** Findings by RSNA category; groups too small to show (small-cell suppression) say so instead of a number. */
+export function statsTable(stats) {
+  const rows = stats.groups
+    .map((g) => {
+      const label = categoryBadge(g.key.category);
+      if (g.suppressed)
+        return `<tr><td>${label}</td><td class="num" colspan="3">fewer than ${escapeHtml(stats.minCellSize)} patients, or hidden with one that is</td></tr>`;
+      return (
+        `<tr><td>${label}</td><td class="num">${escapeHtml(g.patients)}</td>` +
+        `<td class="num">${fixed(g.involvementMedian, 1, ' %')}</td>` +
+        `<td class="num">${fixed(g.ggoMlMean, 0, ' mL')} / ${fixed(g.consolidationMlMean, 0, ' mL')}</td></tr>`
+      );
+    })
+    .join('');
+  const total = stats.total ? `${escapeHtml(stats.total.patients)} patients` : 'too few patients to show';
+  return (
+    `<h3>Findings by category <small>${total}</small></h3>` +
+    '<table class="stats"><thead><tr><th>RSNA category</th><th>Patients</th><th>Median involvement</th>' +
+    `<th>Mean GGO / consolidation</th></tr></thead><tbody>${rows}</tbody></table>`
+  );
+}
+
 /** The key numbers of one analysis, as a radiologist reads them first. */
 export function keyNumbers(h) {
   if (!h) return '<p class="empty">No report.</p>';

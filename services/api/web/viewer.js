@@ -2,7 +2,7 @@
 // list and study pages from the query API. Tokens stay in this tab's sessionStorage; files are fetched with the
 // token and shown through blob: URLs, so no token ever appears in a URL.
 import { authorizeUrl, challengeS256, codeGrant, randomString, refreshGrant } from './pkce.js';
-import { escapeHtml, studyRows, studyView } from './render.js';
+import { escapeHtml, statsTable, studyRows, studyView } from './render.js';
 
 const main = document.querySelector('main');
 const who = document.querySelector('#who');
@@ -90,9 +90,10 @@ async function api(path, asBlob = false) {
 }
 
 async function listPage() {
-  const page = await api('/api/v1/studies?limit=200');
+  const [page, stats] = await Promise.all([api('/api/v1/studies?limit=200'), api('/api/v1/stats?by=category')]);
   show(
     `<h2>Studies <small>${escapeHtml(page.total)} in your scope</small></h2>` +
+      statsTable(stats) +
       '<p><a href="#" id="export">Download results (CSV)</a></p>' +
       '<table class="studies"><thead><tr><th>Study</th><th>Society</th><th>Patient (pseudonym)</th><th>Date</th>' +
       '<th>Status</th><th>RSNA category</th><th>Involvement</th></tr></thead>' +
