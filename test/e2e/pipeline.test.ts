@@ -4,10 +4,12 @@ import { createCatalogPool, migrate, type Pool } from '@mic/catalog';
 import { analysisQueue, enqueueAnalysis, type AnalysisJob } from '@mic/queue';
 import { createS3Client } from '@mic/storage';
 import { startIngest, type IngestService } from '@mic/ingest';
+import { startApi } from '@mic/api';
+import { createHash } from 'node:crypto';
 import { pseudonymUid } from '@mic/dicom';
 import type { Queue } from 'bullmq';
 import { dataPath } from '../support/data.js';
-import { requireService } from '../integration/support/stack.js';
+import { accessToken, requireService, users } from '../integration/support/stack.js';
 import {
   dcmValue,
   deleteFromOrthanc,
@@ -29,6 +31,7 @@ const config = await isolatedConfig({
   // settle: a study counts as complete after 5 quiet seconds (storescu on a busy machine pauses between files)
   ingest: { minSlices: 1, settleSeconds: 5 },
   queue: { backoffMs: 500 },
+  api: { port: await freePort() },
   worker: { port: await freePort(), lockDurationMs: 4000, stalledIntervalMs: 2000, shutdownGraceMs: 5000 },
 });
 const s3 = createS3Client(config);
@@ -198,6 +201,51 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
         { kind: 'seg', remote_id: inPacs.seg[0] },
         { kind: 'sr', remote_id: inPacs.sr[0] },
       ]);
+    }
+  });
+
+  it("serves the study's results through the query API: to a researcher, not to another society", async () => {
+    const studyUid = dcmValue(lidc[0], '0020,000d');
+    const a = await doneAnalysis(studyUid);
+    const api = await startApi(config);
+    try {
+      await api.ready;
+      const base = `http://127.0.0.1:${api.port}`;
+      const read = async (path: string, user: { username: string; password: string }) =>
+        fetch(`${base}${path}`, { headers: { authorization: `Bearer ${await accessToken(user)}` } });
+      // Looked up by its de-identified Study Instance UID, as a researcher knows it.
+      const res = await read(`/api/v1/studies/${a.study_uid as string}`, users.researcher);
+      expect(res.status).toBe(200);
+      const study = (await res.json()) as {
+        analyses: {
+          id: number;
+          headline: { category: string };
+          artifacts: { name: string; sha256: string; href: string }[];
+        }[];
+      };
+      const shown = study.analyses.find((x) => x.id === Number(a.id))!;
+      const report = (a.result as { report: { typicality: { category: string } } }).report;
+      expect(shown.headline.category).toBe(report.typicality.category);
+      expect(shown.artifacts.map((f) => f.name).sort()).toEqual([
+        'axial.png',
+        'coronal.png',
+        'lesions.nii.gz',
+        'lungs.nii.gz',
+        'report.json',
+        'seg.dcm',
+        'sr.dcm',
+      ]);
+      // The SEG as the store holds it, byte for byte, and as the catalogue fingerprinted it.
+      const seg = shown.artifacts.find((f) => f.name === 'seg.dcm')!;
+      const file = await read(seg.href, users.researcher);
+      expect(file.headers.get('content-type')).toBe('application/dicom');
+      const bytes = Buffer.from(await file.arrayBuffer());
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(seg.sha256);
+      expect(bytes.includes(Buffer.from('LIDC-IDRI-0003'))).toBe(false);
+      // The study was contributed by society A: a member of B is told it does not exist.
+      expect((await read(`/api/v1/studies/${a.study_uid as string}`, users.memberB)).status).toBe(404);
+    } finally {
+      await api.stop();
     }
   });
 
