@@ -349,4 +349,26 @@ describe('query API and viewer on the local stack', () => {
     expect(rows.length).toBe(3);
     expect(rows[0].detail).toMatchObject({ by: ['category'], hidden: 2 });
   });
+
+  it('reports usage per society, a member its own', async () => {
+    // After the statistics test: A holds 9 studies (8 analysed), B 6 (all analysed); no instances were seeded.
+    const all = await json('/api/v1/usage', await accessToken(users.researcher));
+    expect(all.status).toBe(200);
+    const societies = all.body.societies as { society: string }[];
+    expect(societies.map((x) => x.society)).toEqual(['A', 'B']);
+    expect(societies[0]).toMatchObject({
+      patients: 9,
+      studies: 9,
+      instances: 0,
+      storedBytes: 0,
+      analyses: { done: 8 },
+      recent: { done: 8, failed: 0, turnaroundMedianS: expect.any(Number) },
+    });
+    expect(societies[1]).toMatchObject({ studies: 6, analyses: { done: 6 } });
+    const member = await accessToken(users.memberA);
+    const own = await json('/api/v1/usage?days=7', member);
+    expect((own.body.societies as { society: string }[]).map((x) => x.society)).toEqual(['A']);
+    expect((await json('/api/v1/usage?society=B', member)).status).toBe(403);
+    expect((await json('/api/v1/usage?days=0', member)).status).toBe(400);
+  });
 });

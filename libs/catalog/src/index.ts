@@ -24,3 +24,4 @@ export * from './queries.js';
 export * from './results.js';
 export * from './browse.js';
 export * from './stats.js';
+export * from './usage.js';

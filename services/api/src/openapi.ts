@@ -110,6 +110,22 @@ export const openapi = {
         responses: { '200': { description: 'text/csv', content: { 'text/csv': {} } }, ...refusals },
       },
     },
+    '/api/v1/usage': {
+      get: {
+        summary:
+          'Per society: patients, studies, instances and bytes stored, quarantined files, analyses by status, turnaround',
+        parameters: [
+          { name: 'society', in: 'query', schema: { type: 'string' } },
+          {
+            name: 'days',
+            in: 'query',
+            description: 'window of the recent figures (default 30)',
+            schema: { type: 'integer' },
+          },
+        ],
+        responses: { '200': json(ref('Usage'), 'one entry per society in scope'), ...refusals },
+      },
+    },
     '/api/v1/stats': {
       get: {
         summary: 'Counts and means of the findings by group, with small-cell suppression (api.minCellSize patients)',
@@ -143,6 +159,38 @@ export const openapi = {
         },
       },
       Headline: headline,
+      Usage: {
+        type: 'object',
+        properties: {
+          days: { type: 'integer' },
+          societies: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                society: { type: 'string' },
+                patients: { type: 'integer' },
+                studies: { type: 'integer' },
+                instances: { type: 'integer' },
+                storedBytes: { type: 'integer' },
+                quarantined: { type: 'integer' },
+                lastContribution: { type: ['string', 'null'] },
+                analyses: { type: 'object', description: 'count by status' },
+                recent: {
+                  type: 'object',
+                  description: 'analyses finished within the window; turnaround from job creation to results',
+                  properties: {
+                    done: { type: 'integer' },
+                    failed: { type: 'integer' },
+                    turnaroundMedianS: { type: ['number', 'null'] },
+                    turnaroundP90S: { type: ['number', 'null'] },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
       Stats: {
         type: 'object',
         properties: {

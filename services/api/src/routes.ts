@@ -14,6 +14,7 @@ import type { ApiContext } from './context.js';
 import { HttpError, intParam, sendJson } from './http.js';
 import { csvLine, headline } from './report.js';
 import { statsRoute } from './stats.js';
+import { usageRoute } from './usage.js';
 
 export interface Call {
   ctx: ApiContext;
@@ -235,6 +236,7 @@ export const routes: Route[] = [
     },
   },
   statsRoute,
+  usageRoute,
 ];
 
 const compiled = routes.map((r) => {
