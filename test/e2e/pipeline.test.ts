@@ -242,8 +242,27 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
       const bytes = Buffer.from(await file.arrayBuffer());
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(seg.sha256);
       expect(bytes.includes(Buffer.from('LIDC-IDRI-0003'))).toBe(false);
+      // Its trace, oldest first: stored, queued, analysed, SEG and SR sent back.
+      const trace = (await (
+        await read(`/api/v1/studies/${a.study_uid as string}/timeline`, users.researcher)
+      ).json()) as {
+        events: { at: string; event: string; analysisId?: number }[];
+        durations: { analysisId: number; analysisS: number; arrivalToResultS: number }[];
+      };
+      const steps = trace.events.map((e) => e.event.replace(/ \(.*\)$/, '').replace(/ sent to .*$/, ' sent'));
+      const order = ['last instance stored', 'job queued', 'analysis started', 'analysis finished', 'SEG sent'];
+      const at = order.map((step) => steps.indexOf(step));
+      expect({ steps, at }).toMatchObject({ at: [...at].sort((x, y) => x - y) });
+      expect(at.every((i) => i >= 0)).toBe(true);
+      expect(steps).toContain('SR sent');
+      const times = trace.events.map((e) => e.at);
+      expect(times).toEqual([...times].sort());
+      const d = trace.durations.find((x) => x.analysisId === Number(a.id))!;
+      expect(d.analysisS).toBeGreaterThan(0);
+      expect(d.arrivalToResultS).toBeGreaterThanOrEqual(d.analysisS);
       // The study was contributed by society A: a member of B is told it does not exist.
       expect((await read(`/api/v1/studies/${a.study_uid as string}`, users.memberB)).status).toBe(404);
+      expect((await read(`/api/v1/studies/${a.study_uid as string}/timeline`, users.memberB)).status).toBe(404);
     } finally {
       await api.stop();
     }

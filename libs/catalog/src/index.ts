@@ -25,3 +25,4 @@ export * from './results.js';
 export * from './browse.js';
 export * from './stats.js';
 export * from './usage.js';
+export * from './timeline.js';

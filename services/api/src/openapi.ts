@@ -110,6 +110,17 @@ export const openapi = {
         responses: { '200': { description: 'text/csv', content: { 'text/csv': {} } }, ...refusals },
       },
     },
+    '/api/v1/studies/{id}/timeline': {
+      get: {
+        summary: "The study's trace: instances stored, job queued, analysis started and finished, SEG/SR sent",
+        parameters: [id('catalogue id or de-identified Study Instance UID')],
+        responses: {
+          '200': json(ref('Timeline'), 'events oldest first, and durations per analysis'),
+          '404': error,
+          ...refusals,
+        },
+      },
+    },
     '/api/v1/usage': {
       get: {
         summary:
@@ -159,6 +170,41 @@ export const openapi = {
         },
       },
       Headline: headline,
+      Timeline: {
+        type: 'object',
+        properties: {
+          studyId: { type: 'integer' },
+          events: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['at', 'event'],
+              properties: {
+                at: { type: 'string', format: 'date-time' },
+                event: { type: 'string' },
+                seriesUid: { type: 'string' },
+                analysisId: { type: 'integer' },
+                detail: { type: 'string' },
+              },
+            },
+          },
+          durations: {
+            type: 'array',
+            description: 'seconds; null where a step has not happened',
+            items: {
+              type: 'object',
+              properties: {
+                analysisId: { type: 'integer' },
+                waitForCompleteS: { type: ['number', 'null'], description: 'last instance stored -> job queued' },
+                queuedS: { type: ['number', 'null'] },
+                analysisS: { type: ['number', 'null'] },
+                writeBackS: { type: ['number', 'null'] },
+                arrivalToResultS: { type: ['number', 'null'], description: 'last instance stored -> results sent' },
+              },
+            },
+          },
+        },
+      },
       Usage: {
         type: 'object',
         properties: {

@@ -7,6 +7,7 @@ import {
   browseStudies,
   finishedAnalyses,
   getStudy,
+  studyTimeline,
   type AnalysisRow,
 } from '@mic/catalog';
 import { covers, societyFilter, type Scope } from './access.js';
@@ -45,6 +46,14 @@ async function readableAnalysis(call: Call): Promise<AnalysisRow> {
   const a = await analysisById(call.ctx.pool, id);
   if (!a || !covers(call.scope, a.society)) throw new HttpError(404, `no analysis ${id}`);
   return a;
+}
+
+/** A study the caller may read, by catalogue id or de-identified UID, or 404 (also for another society's). */
+async function readableStudy(call: Call) {
+  const { id } = call.params;
+  const study = /^\d{16,}$/.test(id) ? undefined : await getStudy(call.ctx.pool, id);
+  if (!study || !covers(call.scope, study.society)) throw new HttpError(404, `no study ${id}`);
+  return study;
 }
 
 const filePath = (a: AnalysisRow, name: string) => `/api/v1/analyses/${a.id}/files/${encodeURIComponent(name)}`;
@@ -137,12 +146,23 @@ export const routes: Route[] = [
   {
     name: 'study',
     path: '/api/v1/studies/{id}',
-    async handle({ ctx, scope, params, res }) {
-      const study = /^\d{16,}$/.test(params.id) ? undefined : await getStudy(ctx.pool, params.id);
-      if (!study || !covers(scope, study.society)) throw new HttpError(404, `no study ${params.id}`);
+    async handle(call) {
+      const { ctx, scope, res } = call;
+      const study = await readableStudy(call);
       const analyses = await analysesOfStudy(ctx.pool, study.id);
       await audit(ctx.pool, { actor: actor(scope), action: 'api.study.read', studyId: study.id });
       sendJson(res, 200, { ...study, analyses: analyses.map(analysisView) });
+    },
+  },
+  {
+    name: 'timeline',
+    path: '/api/v1/studies/{id}/timeline',
+    async handle(call) {
+      const { ctx, scope, res } = call;
+      const study = await readableStudy(call);
+      const timeline = await studyTimeline(ctx.pool, study.id);
+      await audit(ctx.pool, { actor: actor(scope), action: 'api.study.timeline', studyId: study.id });
+      sendJson(res, 200, { studyId: study.id, ...timeline });
     },
   },
   {

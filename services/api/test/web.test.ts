@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 // The viewer's modules are plain browser JavaScript; these run them under Node's Web Crypto.
 import { authorizeUrl, base64url, challengeS256, codeGrant, randomString } from '../web/pkce.js';
-import { analysisSection, escapeHtml, statsTable, studyRows, studyView } from '../web/render.js';
+import { analysisSection, escapeHtml, statsTable, studyRows, studyView, timelineView } from '../web/render.js';
 
 describe('PKCE', () => {
   it('computes the S256 challenge of RFC 7636 appendix B', async () => {
@@ -91,6 +91,26 @@ describe('rendering', () => {
     expect(html).toContain('fewer than 5 patients');
     expect(html).not.toContain('<img');
     expect(statsTable({ minCellSize: 5, total: null, groups: [] })).toContain('too few patients to show');
+  });
+
+  it('shows the time from arrival to result and every event, escaped', () => {
+    const html = timelineView({
+      events: [{ at: '2026-12-07T13:39:49.720Z', event: 'analysis failed', detail: evil }],
+      durations: [
+        {
+          analysisId: 1,
+          waitForCompleteS: 5.138,
+          queuedS: 0.003,
+          analysisS: 21.4,
+          writeBackS: null,
+          arrivalToResultS: 26.6,
+        },
+      ],
+    });
+    expect(html).toContain('arrival to result <strong>27 s</strong>');
+    expect(html).toContain('analysis 21 s, write-back –');
+    expect(html).toContain('2026-12-07 13:39:49.720');
+    expect(html).not.toContain('<img');
   });
 
   it('escapes every value from the API', () => {

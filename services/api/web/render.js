@@ -68,6 +68,31 @@ export function statsTable(stats) {
   );
 }
 
+const secs = (v) => (typeof v === 'number' && Number.isFinite(v) ? `${v < 10 ? v.toFixed(1) : v.toFixed(0)} s` : '–');
+
+/** The study's way through the platform: per analysis the time from arrival to result, then every event. */
+export function timelineView(t) {
+  const durations = t.durations
+    .map(
+      (d) =>
+        `<li>Analysis ${escapeHtml(d.analysisId)}: arrival to result <strong>${secs(d.arrivalToResultS)}</strong> ` +
+        `(study complete ${secs(d.waitForCompleteS)}, queue ${secs(d.queuedS)}, analysis ${secs(d.analysisS)}, ` +
+        `write-back ${secs(d.writeBackS)})</li>`,
+    )
+    .join('');
+  const events = t.events
+    .map(
+      (e) =>
+        `<tr><td>${escapeHtml(e.at.replace('T', ' ').replace('Z', ''))}</td><td>${escapeHtml(e.event)}</td>` +
+        `<td>${escapeHtml(e.detail ?? '')}</td></tr>`,
+    )
+    .join('');
+  return (
+    `<section class="timeline"><h3>Timeline <small>UTC</small></h3><ul>${durations}</ul>` +
+    `<details><summary>All events</summary><table class="stats"><tbody>${events}</tbody></table></details></section>`
+  );
+}
+
 /** The key numbers of one analysis, as a radiologist reads them first. */
 export function keyNumbers(h) {
   if (!h) return '<p class="empty">No report.</p>';

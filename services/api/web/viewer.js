@@ -2,7 +2,7 @@
 // list and study pages from the query API. Tokens stay in this tab's sessionStorage; files are fetched with the
 // token and shown through blob: URLs, so no token ever appears in a URL.
 import { authorizeUrl, challengeS256, codeGrant, randomString, refreshGrant } from './pkce.js';
-import { escapeHtml, statsTable, studyRows, studyView } from './render.js';
+import { escapeHtml, statsTable, studyRows, studyView, timelineView } from './render.js';
 
 const main = document.querySelector('main');
 const who = document.querySelector('#who');
@@ -113,7 +113,11 @@ async function download(href, name) {
 }
 
 async function studyPage(id) {
-  show(studyView(await api(`/api/v1/studies/${encodeURIComponent(id)}`)));
+  const [study, timeline] = await Promise.all([
+    api(`/api/v1/studies/${encodeURIComponent(id)}`),
+    api(`/api/v1/studies/${encodeURIComponent(id)}/timeline`),
+  ]);
+  show(studyView(study) + timelineView(timeline));
   for (const img of main.querySelectorAll('img[data-src]')) {
     api(img.dataset.src, true)
       .then((blob) => (img.src = URL.createObjectURL(blob)))
