@@ -1,7 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 // The viewer's modules are plain browser JavaScript; these run them under Node's Web Crypto.
 import { authorizeUrl, base64url, challengeS256, codeGrant, randomString } from '../web/pkce.js';
-import { analysisSection, escapeHtml, statsTable, studyRows, studyView, timelineView } from '../web/render.js';
+import {
+  analysisSection,
+  escapeHtml,
+  listControls,
+  statsTable,
+  studyRows,
+  studyView,
+  timelineView,
+} from '../web/render.js';
 
 describe('PKCE', () => {
   it('computes the S256 challenge of RFC 7636 appendix B', async () => {
@@ -111,6 +119,18 @@ describe('rendering', () => {
     expect(html).toContain('analysis 21 s, write-back –');
     expect(html).toContain('2026-12-07 13:39:49.720');
     expect(html).not.toContain('<img');
+  });
+
+  it('pages the list and keeps the category filter in its links', () => {
+    const html = listControls({ category: 'typical', page: 2, pageSize: 50, total: 120 });
+    expect(html).toContain('51–100 of 120');
+    expect(html).toContain('href="#/?page=1&amp;category=typical">‹ previous');
+    expect(html).toContain('href="#/?page=3&amp;category=typical">next ›');
+    expect(html).toContain('<option value="typical" selected>');
+    const last = listControls({ category: '', page: 3, pageSize: 50, total: 120 });
+    expect(last).toContain('101–120 of 120');
+    expect(last).not.toContain('next');
+    expect(listControls({ category: '', page: 1, pageSize: 50, total: 0 })).toContain('0–0 of 0');
   });
 
   it('escapes every value from the API', () => {

@@ -24,6 +24,29 @@ export function categoryBadge(category) {
   return `<span class="badge ${escapeHtml(category)}">${escapeHtml(label)}</span>`;
 }
 
+/** The list's category filter and pager; links keep the filter. */
+export function listControls({ category, page, pageSize, total }) {
+  const options = ['', ...Object.keys(CATEGORY_LABEL)]
+    .map(
+      (c) =>
+        `<option value="${c}"${c === category ? ' selected' : ''}>${c ? CATEGORY_LABEL[c] : 'All categories'}</option>`,
+    )
+    .join('');
+  const link = (p) => {
+    const q = new URLSearchParams({ page: String(p) });
+    if (category) q.set('category', category);
+    return `#/?${q}`;
+  };
+  const first = total === 0 ? 0 : (page - 1) * pageSize + 1;
+  const last = Math.min(total, page * pageSize);
+  const prev = page > 1 ? `<a href="${escapeHtml(link(page - 1))}">‹ previous</a>` : '';
+  const next = last < total ? `<a href="${escapeHtml(link(page + 1))}">next ›</a>` : '';
+  return (
+    `<p class="controls"><label>RSNA category <select id="category">${options}</select></label> ` +
+    `<span>${first}–${last} of ${escapeHtml(total)}</span> ${prev} ${next}</p>`
+  );
+}
+
 /** The study list as table rows; each row links to the study's page. */
 export function studyRows(studies) {
   if (!studies.length) return '<tr><td colspan="7" class="empty">No studies you may read yet.</td></tr>';

@@ -2,7 +2,7 @@
 // list and study pages from the query API. Tokens stay in this tab's sessionStorage; files are fetched with the
 // token and shown through blob: URLs, so no token ever appears in a URL.
 import { authorizeUrl, challengeS256, codeGrant, randomString, refreshGrant } from './pkce.js';
-import { escapeHtml, statsTable, studyRows, studyView, timelineView } from './render.js';
+import { escapeHtml, listControls, statsTable, studyRows, studyView, timelineView } from './render.js';
 
 const main = document.querySelector('main');
 const who = document.querySelector('#who');
@@ -89,19 +89,31 @@ async function api(path, asBlob = false) {
   }
 }
 
-async function listPage() {
-  const [page, stats] = await Promise.all([api('/api/v1/studies?limit=200'), api('/api/v1/stats?by=category')]);
+const PAGE = 50;
+
+async function listPage(params) {
+  const page = Math.max(1, Number.parseInt(params.get('page') ?? '1', 10) || 1);
+  const category = params.get('category') ?? '';
+  const query = new URLSearchParams({ limit: String(PAGE), offset: String((page - 1) * PAGE) });
+  if (category) query.set('category', category);
+  const [list, stats] = await Promise.all([api(`/api/v1/studies?${query}`), api('/api/v1/stats?by=category')]);
   show(
-    `<h2>Studies <small>${escapeHtml(page.total)} in your scope</small></h2>` +
+    `<h2>Studies <small>${escapeHtml(list.total)} ${category ? `of category ${escapeHtml(category)}` : 'in your scope'}</small></h2>` +
       statsTable(stats) +
       '<p><a href="#" id="export">Download results (CSV)</a></p>' +
+      listControls({ category, page, pageSize: PAGE, total: list.total }) +
       '<table class="studies"><thead><tr><th>Study</th><th>Society</th><th>Patient (pseudonym)</th><th>Date</th>' +
       '<th>Status</th><th>RSNA category</th><th>Involvement</th></tr></thead>' +
-      `<tbody>${studyRows(page.studies)}</tbody></table>`,
+      `<tbody>${studyRows(list.studies)}</tbody></table>`,
   );
   document.querySelector('#export').addEventListener('click', (e) => {
     e.preventDefault();
     void download('/api/v1/export/results.csv', 'mic-results.csv');
+  });
+  document.querySelector('#category').addEventListener('change', (e) => {
+    const next = new URLSearchParams();
+    if (e.target.value) next.set('category', e.target.value);
+    location.hash = `#/?${next}`;
   });
 }
 
@@ -136,7 +148,8 @@ async function studyPage(id) {
 async function route() {
   try {
     const m = /^#\/studies\/([^/]+)$/.exec(location.hash);
-    await (m ? studyPage(decodeURIComponent(m[1])) : listPage());
+    const query = location.hash.includes('?') ? location.hash.slice(location.hash.indexOf('?') + 1) : '';
+    await (m ? studyPage(decodeURIComponent(m[1])) : listPage(new URLSearchParams(query)));
   } catch (err) {
     show(`<p class="error">${escapeHtml(err.message)}</p>`);
   }
