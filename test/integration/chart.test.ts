@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '@mic/config';
 import { parseAllDocuments } from 'yaml';
@@ -34,6 +34,21 @@ type PodSpec = {
 };
 const podSpec = (m: Manifest | undefined) => (m?.spec?.template as { spec: PodSpec } | undefined)?.spec;
 
+/** Every metric name the services register (the `'mic_...'` names in their sources). */
+function registeredMetrics(): Set<string> {
+  const root = join(import.meta.dirname, '..', '..');
+  const names = new Set<string>();
+  for (const top of ['libs', 'services'])
+    for (const pkg of readdirSync(join(root, top))) {
+      const src = join(root, top, pkg, 'src');
+      if (!existsSync(src)) continue;
+      for (const f of readdirSync(src, { recursive: true }) as string[])
+        if (f.endsWith('.ts'))
+          for (const m of readFileSync(join(src, f), 'utf8').matchAll(/'(mic_[a-z_]+)'/g)) names.add(m[1]!);
+    }
+  return names;
+}
+
 describe('helm chart', () => {
   it('passes helm lint', () => {
     if (!existsSync(helm)) throw new Error(`helm not found at ${helm}: run scripts/setup.d/helm.sh`);
@@ -64,5 +79,19 @@ describe('helm chart', () => {
     ]);
     expect(find(ms, 'RoleBinding', 'mic-autoscaler')).toBeDefined();
     expect(find(ms, 'ServiceAccount', 'mic-autoscaler')).toBeDefined();
+  });
+
+  it('alerts only on metrics the services export', () => {
+    expect(render().find((m) => m.kind === 'PrometheusRule')).toBeUndefined();
+    const rule = render('alerts.enabled=true').find((m) => m.kind === 'PrometheusRule');
+    const rules = (rule?.spec?.groups as { rules: { alert: string; expr: string }[] }[])[0]!.rules;
+    expect(rules.map((r) => r.alert)).toContain('MicClinicalJobsWaiting');
+    const known = registeredMetrics();
+    expect(known.size).toBeGreaterThan(10);
+    for (const r of rules)
+      for (const [name] of r.expr.matchAll(/mic_[a-z_]+/g)) {
+        const metric = name.replace(/_(bucket|sum|count)$/, '');
+        expect({ alert: r.alert, metric, known: known.has(metric) }).toEqual({ alert: r.alert, metric, known: true });
+      }
   });
 });
