@@ -83,7 +83,14 @@ for (let i = 0; i < n; i++) {
 await pool.query(`ANALYZE ${schema}.studies, ${schema}.patients, ${schema}.series, ${schema}.analyses`);
 
 const server = spawn(process.execPath, ['bin/mic.js', 'serve', 'api'], {
-  env: { ...process.env, MIC_CATALOG_SCHEMA: schema, MIC_API_PORT: String(config.api.port), MIC_LOG_LEVEL: 'warn' },
+  env: {
+    ...process.env,
+    MIC_CATALOG_SCHEMA: schema,
+    MIC_API_PORT: String(config.api.port),
+    MIC_LOG_LEVEL: 'warn',
+    // One bench user at full speed: the per-user limit would measure itself, not the service.
+    MIC_API_RATE_LIMIT_PER_SECOND: '0',
+  },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 try {

@@ -290,6 +290,32 @@ describe('query API and viewer on the local stack', () => {
     }
   });
 
+  it('limits requests per user with 429 and Retry-After, other users unaffected', async () => {
+    const limited = await startApi(
+      loadConfig({
+        overrides: {
+          api: { port: await freePort(), rateLimitPerSecond: 0.1, rateLimitBurst: 2 },
+          catalog: config.catalog,
+          logLevel: 'fatal',
+        },
+      }),
+    );
+    try {
+      await limited.ready;
+      const at = (token: string) =>
+        fetch(`http://127.0.0.1:${limited.port}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+      const member = await accessToken(users.memberB);
+      expect([(await at(member)).status, (await at(member)).status]).toEqual([200, 200]);
+      const refused = await at(member);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toBe('10');
+      expect(((await refused.json()) as { error: string }).error).toMatch(/member-b: too many requests/);
+      expect((await at(await accessToken(users.researcher))).status).toBe(200);
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it('serves the OpenAPI document and refuses writes', async () => {
     const doc = await json('/openapi.json');
     expect(doc.status).toBe(200);

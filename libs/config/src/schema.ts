@@ -68,6 +68,9 @@ export const configSchema = z
         webClientId: z.string().min(1).default('mic-web'),
         // Statistics hide any group of fewer distinct patients than this (small-cell suppression).
         minCellSize: z.coerce.number().int().min(1).default(5),
+        // Requests per user and process: a burst, then this many per second (0: no limit).
+        rateLimitPerSecond: z.coerce.number().min(0).default(20),
+        rateLimitBurst: z.coerce.number().int().min(1).default(100),
       })
       .prefault({}),
     ingest: z

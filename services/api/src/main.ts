@@ -8,6 +8,7 @@ import { Counter, Histogram } from 'prom-client';
 import { readScope } from './access.js';
 import type { ApiContext } from './context.js';
 import { HttpError, isUnreachable, sendJson } from './http.js';
+import { RateLimiter } from './limit.js';
 import { openapi } from './openapi.js';
 import { match } from './routes.js';
 import { serveWeb } from './web.js';
@@ -49,6 +50,7 @@ export async function startApi(config: Config): Promise<ApiService> {
   };
   ctx.pool.on('error', (err) => log.warn({ err: err.message }, 'idle catalogue connection failed'));
   const issuer = issuerUrl(config);
+  const limiter = new RateLimiter(config.api.rateLimitPerSecond, config.api.rateLimitBurst);
 
   let stopping = false;
   let migrated = false;
@@ -93,16 +95,22 @@ export async function startApi(config: Config): Promise<ApiService> {
     if (req.method !== 'GET' && req.method !== 'HEAD')
       throw new HttpError(405, `${req.method} not allowed; the query API is read-only`);
     const claims = await verifyBearer(ctx.verify, req.headers.authorization);
-    await found.route.handle({ ctx, scope: readScope(claims), url, params: found.params, res });
+    const scope = readScope(claims);
+    const wait = limiter.take(scope.who);
+    if (wait > 0)
+      throw new HttpError(429, `${scope.who}: too many requests; retry in ${wait} s`, { 'retry-after': String(wait) });
+    await found.route.handle({ ctx, scope, url, params: found.params, res });
     return found.route.name;
   }
 
   function refuse(res: ServerResponse, err: unknown, url: string): number {
     let status = 500;
     let message = 'internal error';
+    let extra: Record<string, string> = {};
     if (err instanceof HttpError || err instanceof AccessError) {
       status = err.status;
       message = err.message;
+      if (err instanceof HttpError) extra = err.headers;
     } else if (isUnreachable(err)) {
       status = 503;
       message = `a backing service is not reachable: ${(err as Error).message}`;
@@ -114,7 +122,7 @@ export async function startApi(config: Config): Promise<ApiService> {
       res.destroy(); // a file stream broke half-way: cut the connection so the client sees an incomplete body
       return status;
     }
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...extra };
     if (status === 401) headers['www-authenticate'] = `Bearer realm="${config.keycloak.realm}"`;
     if (status === 503) headers['retry-after'] = '5';
     if (status === 405) headers.allow = 'GET, HEAD';

@@ -15,6 +15,7 @@ const refusals = {
   '400': error,
   '401': { ...error, description: 'no, expired or invalid bearer token' },
   '403': { ...error, description: 'a valid token without read rights (or naming another society)' },
+  '429': { ...error, description: 'too many requests from this user; Retry-After says when to retry' },
   '503': { ...error, description: 'the catalogue, object store or token issuer is not reachable; retry' },
 };
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
