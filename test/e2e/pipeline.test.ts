@@ -1,4 +1,9 @@
 import { gunzipSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dciodvfy } from '../support/dciodvfy.js';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createCatalogPool, migrate, type Pool } from '@mic/catalog';
 import { analysisQueue, enqueueAnalysis, type AnalysisJob } from '@mic/queue';
@@ -66,6 +71,10 @@ const lidc = freshCopies(lidcFiles('LIDC-IDRI-0003'));
 const [covid] = freshCopies([dataPath('covid-ny-sbu-slices', 'A098752', 'axial', '19010127-128.dcm')]);
 const lidc2 = freshCopies(lidcFiles('LIDC-IDRI-0002'));
 const lidc1 = freshCopies(lidcFiles('LIDC-IDRI-0001'));
+// An abdominal slice (kidneys, liver, bowel) labelled as chest, as a mislabelled series would be: selected and
+// queued, then refused by the engine (no lung).
+const [abdomen] = freshCopies([dataPath('covid-ny-sbu-slices', 'A027284', 'axial', '19000925-116.dcm')]);
+execFileSync('dcmodify', ['-nb', '-i', '(0018,0015)=CHEST', abdomen], { stdio: 'pipe' });
 
 describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
   let pool: Pool;
@@ -124,7 +133,7 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
     await worker?.stop();
     await ingest?.stop();
     // Orthanc would announce these studies as stable a minute later, to whichever ingest follows it next
-    const sent = [lidc[0], covid, lidc2[0], lidc1[0]];
+    const sent = [lidc[0], covid, lidc2[0], lidc1[0], abdomen];
     for (const f of sent) await deleteFromOrthanc(config, dcmValue(f, '0020,000d')).catch(() => undefined);
     await queue?.obliterate({ force: true });
     await queue?.close();
@@ -382,6 +391,44 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
     expect([inPacs.seg.length, inPacs.sr.length]).toEqual([1, 1]);
     worker = new WorkerProcess({ ...config, logLevel: 'info' });
     await worker.start();
+  });
+
+  it('tells the PACS, once, when a series is not analysed and why', async () => {
+    storescu(config, [abdomen]);
+    const studyUid = dcmValue(abdomen, '0020,000d');
+    const pseudonym = pseudonymUid(config.ingest.societyKey, studyUid);
+    const failed = await waitFor('the abdominal slice refused and the notice sent', 150_000, async () => {
+      const [r] = await rows(
+        `SELECT a.id, a.status, a.error FROM analyses a JOIN series s ON s.id = a.series_id
+         JOIN studies st ON st.id = s.study_id
+         WHERE st.study_uid = $1 AND a.status = 'failed'
+           AND EXISTS (SELECT 1 FROM writebacks w WHERE w.analysis_id = a.id AND w.kind = 'notice' AND w.status = 'sent')`,
+        [pseudonym],
+      );
+      return r;
+    });
+    expect(failed.error).toMatch(/no lung/);
+    // In the original study, under the original patient: a text SR and no SEG (an empty map is not a negative).
+    const inPacs = await resultsInOrthanc(studyUid);
+    expect(inPacs.seg).toEqual([]);
+    expect(inPacs.sr).toHaveLength(1);
+    const tags = (await orthanc(config, `/instances/${inPacs.sr[0]}/simplified-tags`)) as Record<string, unknown>;
+    expect(tags).toMatchObject({
+      PatientID: dcmValue(abdomen, '0010,0020'),
+      StudyInstanceUID: studyUid,
+      SOPClassUID: '1.2.840.10008.5.1.4.1.1.88.11',
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'mic-notice-')), 'notice.dcm');
+    const res = await fetch(`http://${config.orthanc.host}:${config.orthanc.httpPort}/instances/${inPacs.sr[0]}/file`, {
+      headers: {
+        authorization: `Basic ${Buffer.from(`${config.orthanc.username}:${config.orthanc.password}`).toString('base64')}`,
+      },
+    });
+    writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+    expect(dciodvfy(file).errors).toEqual([]);
+    const text = execFileSync('dsrdump', ['+Pl', file], { encoding: 'utf8' });
+    expect(text).toMatch(/analysis was not performed on series: no lung/);
+    expect(text).toContain(dcmValue(abdomen, '0020,000e'));
   });
 
   it('quarantines a corrupt DICOM with its reason while the others are analysed', async () => {

@@ -74,8 +74,11 @@ export async function saveArtifact(
   );
 }
 
+/** SEG and SR of a result; a notice when the series was not analysed. */
+export type WritebackKind = 'seg' | 'sr' | 'notice';
+
 export interface Writeback {
-  kind: 'seg' | 'sr';
+  kind: WritebackKind;
   target: string;
   sopUid: string;
   status: 'pending' | 'sent';
@@ -97,7 +100,7 @@ function toWriteback(r: Record<string, unknown>): Writeback {
 /** Plans a write-back (once: a second plan keeps the first UID) and returns its row. */
 export async function planWriteback(
   db: Db,
-  w: { analysisId: number; kind: 'seg' | 'sr'; target: string; sopUid: string },
+  w: { analysisId: number; kind: WritebackKind; target: string; sopUid: string },
 ): Promise<Writeback> {
   const { rows } = await db.query(
     `INSERT INTO writebacks (analysis_id, kind, target, sop_uid) VALUES ($1, $2, $3, $4)
@@ -110,7 +113,7 @@ export async function planWriteback(
 
 export async function markWriteback(
   db: Db,
-  w: { analysisId: number; kind: 'seg' | 'sr'; target: string; remoteId?: string | null; error?: string },
+  w: { analysisId: number; kind: WritebackKind; target: string; remoteId?: string | null; error?: string },
 ): Promise<void> {
   if (w.error !== undefined)
     await db.query('UPDATE writebacks SET last_error = $4 WHERE analysis_id = $1 AND kind = $2 AND target = $3', [

@@ -4,23 +4,21 @@ import {
   audit,
   failAnalysis,
   finishAnalysis,
-  lookupOriginal,
-  lookupOriginals,
   saveArtifact,
   setAnalysisStatus,
   startAnalysis,
   writebacksOf,
-  type AnalysisTarget,
 } from '@mic/catalog';
 import type { AnalysisJob, AnalysisProcessor } from '@mic/queue';
 import { failureReason, timed, type Logger } from '@mic/telemetry';
 import { UnrecoverableError } from 'bullmq';
 import type { WorkerContext } from './context.js';
-import { derivedUids, type OriginalPatient } from './identity.js';
+import { derivedUids } from './identity.js';
 import { runAnalysisThread, ThreadError, type Feed, type ThreadResult } from './run-thread.js';
 import { whileUnreachable } from './retry.js';
 import { writeBack } from './writeback.js';
-import { originalStudy } from './orthanc.js';
+import { sendNotice } from './notice.js';
+import { originalsFor } from './originals.js';
 
 const MEDIA_TYPES: Record<string, string> = {
   'report.json': 'application/json',
@@ -60,28 +58,6 @@ function loadInstances(ctx: WorkerContext, job: AnalysisJob, log: Logger): Feed 
         send(i, job.objectKeys[i], await load(job.objectKeys[i]));
     };
     return timed(ctx.metrics, 'load', () => Promise.all(Array.from({ length: LOAD_CONCURRENCY }, lane)));
-  };
-}
-
-function originalsFor(ctx: WorkerContext, job: AnalysisJob, target: AnalysisTarget, log: Logger) {
-  const key = ctx.config.catalog.mappingKey;
-  return async (uids: string[], patientPseudonym: string) => {
-    const map = await lookupOriginals(ctx.pool, key, target.society, 'uid', uids);
-    const sealed = await lookupOriginal(ctx.pool, key, target.society, 'patient', patientPseudonym);
-    if (!sealed) throw new Error('no original patient for the study in the identity mapping');
-    const p = JSON.parse(sealed) as OriginalPatient;
-    const study = map.get(job.studyUid);
-    const series = map.get(job.seriesUid);
-    if (!study || !series) throw new Error('no original study or series UID in the identity mapping');
-    // Accession number, study id, physician, date/time, birth date and sex: from the original study in the PACS.
-    const original = await whileUnreachable(ctx, 'write-back', log, () => originalStudy(ctx.config, study));
-    if (Object.keys(original).length === 0) log.warn('original study not found in Orthanc: its identifiers stay empty');
-    return {
-      uids: [...map.entries()],
-      patient: { patientId: p.patientId, patientName: p.patientName, dateOffsetDays: p.dateOffsetDays ?? null },
-      study: original,
-      derived: derivedUids(study, series, job.analysisVersion, job.revision),
-    };
   };
 }
 
@@ -173,6 +149,12 @@ export function analysisProcessor(ctx: WorkerContext): AnalysisProcessor {
       ctx.metrics.jobs.inc({ outcome: last ? 'failed' : 'retry' });
       ctx.metrics.failures.inc({ stage: 'job', reason: code.slice(0, 40) });
       log.error({ err: message, code, last }, 'analysis failed');
+      // The series will get no result: say so in the hospital's PACS. Only for refusals of the input (a retry or a
+      // replay cannot change them, and their reason is about the images, not about our servers).
+      if (permanent && restore && code !== 'UnrecoverableError')
+        await sendNotice(ctx, job, target, message, log).catch((e: Error) =>
+          log.error({ err: e.message }, 'not-analysed notice not sent'),
+        );
       throw permanent ? new UnrecoverableError(message) : err;
     }
   };

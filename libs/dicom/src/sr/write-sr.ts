@@ -1,7 +1,5 @@
 import {
   codeItem,
-  dicomDateTime,
-  MANUFACTURER,
   newUid,
   patientStudyModules,
   writeDataset,
@@ -10,10 +8,10 @@ import {
   type PatientStudy,
 } from '../write/common.js';
 import { SEG_SOP_CLASS_UID, type SourceSlice } from '../seg/write-seg.js';
+import { code, container, DCM, observerContext, srDocumentModules, text, uidref, type Item } from './items.js';
 
 export const COMPREHENSIVE_3D_SR_SOP_CLASS_UID = '1.2.840.10008.5.1.4.1.1.88.34';
 
-const DCM = (value: string, meaning: string): Code => ({ value, scheme: 'DCM', meaning });
 const MIC = (value: string, meaning: string): Code => ({ value, scheme: '99MIC', meaning });
 
 /** Concepts used by the report; `99MIC` marks project-local codes where no standard concept exists. */
@@ -67,33 +65,6 @@ export interface WriteSrInput {
   now?: Date;
 }
 
-type Item = Record<string, unknown>;
-
-const container = (rel: string | undefined, concept: Code, children: Item[]): Item => ({
-  ...(rel ? { RelationshipType: rel } : {}),
-  ValueType: 'CONTAINER',
-  ConceptNameCodeSequence: [codeItem(concept)],
-  ContinuityOfContent: 'SEPARATE',
-  ContentSequence: children,
-});
-const text = (rel: string, concept: Code, value: string): Item => ({
-  RelationshipType: rel,
-  ValueType: 'TEXT',
-  ConceptNameCodeSequence: [codeItem(concept)],
-  TextValue: value,
-});
-const code = (rel: string, concept: Code, value: Code): Item => ({
-  RelationshipType: rel,
-  ValueType: 'CODE',
-  ConceptNameCodeSequence: [codeItem(concept)],
-  ConceptCodeSequence: [codeItem(value)],
-});
-const uidref = (rel: string, concept: Code, uid: string): Item => ({
-  RelationshipType: rel,
-  ValueType: 'UIDREF',
-  ConceptNameCodeSequence: [codeItem(concept)],
-  UID: uid,
-});
 const num = (concept: Code, value: number, units: Code, algorithm: AlgorithmIdentification): Item => {
   if (!Number.isFinite(value)) throw new RangeError(`${concept.meaning} is not a finite number`);
   return {
@@ -163,20 +134,6 @@ function wholeLungGroup(input: WriteSrInput): Item | undefined {
   return container('CONTAINS', DCM('125007', 'Measurement Group'), children);
 }
 
-function observerContext(input: WriteSrInput): Item[] {
-  return [
-    code('HAS OBS CONTEXT', DCM('121005', 'Observer Type'), DCM('121007', 'Device')),
-    uidref('HAS OBS CONTEXT', DCM('121012', 'Device Observer UID'), input.deviceObserverUid ?? newUid()),
-    text('HAS OBS CONTEXT', DCM('121013', 'Device Observer Name'), input.algorithm.name),
-    text('HAS OBS CONTEXT', DCM('121014', 'Device Observer Manufacturer'), MANUFACTURER),
-    text(
-      'HAS OBS CONTEXT',
-      DCM('121015', 'Device Observer Model Name'),
-      `${input.algorithm.name} ${input.algorithm.version}`,
-    ),
-  ];
-}
-
 /**
  * Writes a TID 1500 Imaging Measurement Report (Comprehensive 3D SR): one TID 1411 measurement group per SEG
  * segment (volume in ml, percentage, score) and a whole-lung group (severity score, typicality).
@@ -184,7 +141,6 @@ function observerContext(input: WriteSrInput): Item[] {
 export function writeSr(input: WriteSrInput): { bytes: Uint8Array; sopInstanceUid: string; seriesInstanceUid: string } {
   const { source, seg } = input;
   if (input.measurements.segments.length === 0) throw new RangeError('no segment measurements to report');
-  const { date, time } = dicomDateTime(input.now ?? new Date());
   const sopInstanceUid = input.sopInstanceUid ?? newUid();
   const seriesInstanceUid = input.seriesInstanceUid ?? newUid();
   const imageLibrary = container('CONTAINS', DCM('111028', 'Image Library'), [
@@ -207,7 +163,7 @@ export function writeSr(input: WriteSrInput): { bytes: Uint8Array; sopInstanceUi
       scheme: 'RFC5646',
       meaning: 'English',
     }),
-    ...observerContext(input),
+    ...observerContext(input.algorithm, input.deviceObserverUid),
     code('HAS CONCEPT MOD', DCM('121058', 'Procedure reported'), SR_CODES.ctProcedure),
     imageLibrary,
     container('CONTAINS', DCM('126010', 'Imaging Measurements'), groups),
@@ -217,18 +173,12 @@ export function writeSr(input: WriteSrInput): { bytes: Uint8Array; sopInstanceUi
     SOPClassUID: COMPREHENSIVE_3D_SR_SOP_CLASS_UID,
     SOPInstanceUID: sopInstanceUid,
     ...patientStudyModules(source),
-    Modality: 'SR',
-    SeriesInstanceUID: seriesInstanceUid,
-    SeriesNumber: input.seriesNumber ?? 301,
-    SeriesDescription: `${input.algorithm.name} measurements`,
-    ReferencedPerformedProcedureStepSequence: [],
-    Manufacturer: MANUFACTURER,
-    InstanceNumber: 1,
-    ContentDate: date,
-    ContentTime: time,
-    CompletionFlag: 'COMPLETE',
-    VerificationFlag: 'UNVERIFIED',
-    PerformedProcedureCodeSequence: [],
+    ...srDocumentModules({
+      uid: seriesInstanceUid,
+      number: input.seriesNumber ?? 301,
+      description: `${input.algorithm.name} measurements`,
+      now: input.now ?? new Date(),
+    }),
     CurrentRequestedProcedureEvidenceSequence: [
       {
         StudyInstanceUID: source.studyInstanceUid,
