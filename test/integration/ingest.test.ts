@@ -316,6 +316,45 @@ describe('ingest on the local stack', () => {
     });
   });
 
+  describe('upload quota', () => {
+    it("refuses a society's uploads over its daily quota with 429 before reading them", async () => {
+      // After the uploads above: what society A has sent by STOW-RS today, as stored.
+      const [{ used }] = await rows(
+        `SELECT coalesce(sum(i.size_bytes), 0)::bigint AS used FROM instances i JOIN series s ON s.id = i.series_id
+         JOIN studies st ON st.id = s.study_id WHERE st.society_id = 'A' AND i.source_ref LIKE 'stow/%'`,
+      );
+      expect(Number(used)).toBeGreaterThan(0);
+      const file = read(files3()[1]);
+      const withQuota = async (quota: number) => {
+        const svc = await startIngest({
+          ...config,
+          logLevel: 'fatal',
+          ingest: {
+            ...config.ingest,
+            port: await freePort(),
+            source: `${config.ingest.source}-q`,
+            stowQuotaBytesPerDay: quota,
+          },
+        });
+        running.push(svc);
+        await svc.ready;
+        return svc;
+      };
+      // Room for a little, not for this file: refused on its Content-Length.
+      const tight = await withQuota(Number(used) + 1000);
+      const refused = await stow(tight.port, [file]);
+      expect(refused.status).toBe(429);
+      expect((refused.body as unknown as { error: string }).error).toMatch(
+        /society A has uploaded \d+ of its \d+ bytes/,
+      );
+      await stop(tight);
+      // Room for it: stored.
+      const roomy = await withQuota(Number(used) + 10 * file.length);
+      expect((await stow(roomy.port, [file])).status).toBe(200);
+      await stop(roomy);
+    });
+  });
+
   describe('results written back by mic', () => {
     it('are recognised on the way in and not stored again', async () => {
       const svc = await start();

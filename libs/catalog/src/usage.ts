@@ -89,3 +89,14 @@ export async function societyUsage(db: Db, society: string | null, days: number)
     };
   });
 }
+
+/** Bytes a society uploaded by STOW-RS within the last `hours` (as stored, after de-identification): its quota use. */
+export async function uploadedBytes(db: Db, society: string, hours: number): Promise<number> {
+  const { rows } = await db.query(
+    `SELECT coalesce(sum(i.size_bytes), 0) AS n
+     FROM instances i JOIN series s ON s.id = i.series_id JOIN studies st ON st.id = s.study_id
+     WHERE st.society_id = $1 AND i.source_ref LIKE 'stow/%' AND i.created_at > now() - make_interval(hours => $2)`,
+    [society, hours],
+  );
+  return Number(rows[0].n);
+}

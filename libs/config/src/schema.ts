@@ -96,6 +96,8 @@ export const configSchema = z
           .int()
           .min(1024)
           .default(512 * 1024 * 1024),
+        // Bytes this society may upload by STOW-RS in any 24 hours (0: no quota). PACS feeds are not counted.
+        stowQuotaBytesPerDay: z.coerce.number().int().min(0).default(0),
         // PS3.15 options on top of the basic profile (comma-separated; see `mic deid`).
         deidOptions: z.string().default('retain-dates-shifted,clean-descriptors'),
       })

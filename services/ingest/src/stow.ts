@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AccessError, requireSocietyRole, verifyBearer, type MicClaims } from '@mic/auth';
-import { audit } from '@mic/catalog';
+import { audit, uploadedBytes } from '@mic/catalog';
 import type { Lane } from '@mic/queue';
 import type { IngestContext } from './context.js';
 import { finalizeStudy, flushOutbox } from './finalize.js';
@@ -53,10 +53,32 @@ async function authorize(
 }
 
 /**
+ * A society over its upload quota gets 429 before its body is read: used bytes in the last 24 hours, plus this
+ * request's Content-Length when it gives one. PACS feeds are clinical work and never count.
+ */
+async function overQuota(ctx: IngestContext, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const quota = ctx.config.ingest.stowQuotaBytesPerDay;
+  if (quota <= 0) return false;
+  const used = await uploadedBytes(ctx.pool, ctx.config.ingest.society, 24);
+  const incoming = Number(req.headers['content-length'] ?? 0) || 0;
+  if (used + incoming <= quota && used < quota) return false;
+  ctx.log.warn({ used, incoming, quota }, 'STOW-RS upload refused: quota');
+  res.setHeader('retry-after', '3600');
+  fail(
+    res,
+    429,
+    `society ${ctx.config.ingest.society} has uploaded ${used} of its ${quota} bytes in the last 24 h; this request ` +
+      `brings ${incoming || 'an unknown number of'} bytes more`,
+  );
+  req.resume();
+  return true;
+}
+
+/**
  * STOW-RS (PS3.18 10.5): POST /dicomweb/studies with multipart/related; type="application/dicom". Each part takes
  * the same path as an instance pulled from Orthanc; the request is one unit of completeness, so its studies are
  * finalized (and jobs enqueued) before the answer. 200 all stored, 202 some failed, 409 none stored; 401/403 when
- * the bearer token is missing, invalid, or not a member of this ingest's society.
+ * the bearer token is missing, invalid, or not a member of this ingest's society; 429 over the society's quota.
  */
 export async function handleStow(ctx: IngestContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const claims = await authorize(ctx, req, res);
@@ -71,6 +93,7 @@ export async function handleStow(ctx: IngestContext, req: IncomingMessage, res: 
     return fail(res, 415, 'expected Content-Type multipart/related; type="application/dicom"');
   if (params.type && params.type.toLowerCase() !== 'application/dicom')
     return fail(res, 415, `unsupported part type ${params.type}: only application/dicom`);
+  if (await overQuota(ctx, req, res)) return;
   let parts;
   try {
     parts = parseMultipart(await readBody(req, ctx.config.ingest.stowMaxBytes), params.boundary ?? '');
