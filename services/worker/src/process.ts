@@ -10,7 +10,7 @@ import {
   writebacksOf,
 } from '@mic/catalog';
 import type { AnalysisJob, AnalysisProcessor } from '@mic/queue';
-import { failureReason, timed, type Logger } from '@mic/telemetry';
+import { failureReason, timed, within, type Logger } from '@mic/telemetry';
 import { UnrecoverableError } from 'bullmq';
 import type { WorkerContext } from './context.js';
 import { derivedUids } from './identity.js';
@@ -150,10 +150,11 @@ export function analysisProcessor(ctx: WorkerContext): AnalysisProcessor {
       ctx.metrics.failures.inc({ stage: 'job', reason: code.slice(0, 40) });
       log.error({ err: message, code, last }, 'analysis failed');
       // The series will get no result: say so in the hospital's PACS. Only for refusals of the input (a retry or a
-      // replay cannot change them, and their reason is about the images, not about our servers).
+      // replay cannot change them, and their reason is about the images, not about our servers). A PACS that is
+      // away must not hold the worker's slot: past a minute the notice goes on in the background, best effort.
       if (permanent && restore && code !== 'UnrecoverableError')
-        await sendNotice(ctx, job, target, message, log).catch((e: Error) =>
-          log.error({ err: e.message }, 'not-analysed notice not sent'),
+        await within(sendNotice(ctx, job, target, message, log), 60_000, 'not-analysed notice').catch((e: Error) =>
+          log.error({ err: e.message }, 'not-analysed notice not sent (yet)'),
         );
       throw permanent ? new UnrecoverableError(message) : err;
     }
