@@ -132,3 +132,19 @@ export async function closeServer(server: Server): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeAllConnections();
 }
+
+/** A sleep that `wake()` ends at once: a stopping service leaves its retry loop without waiting out the backoff. */
+export function wakeableSleep(): { sleep(ms: number): Promise<void>; wake(): void } {
+  let wake: () => void = () => undefined;
+  return {
+    sleep: (ms) =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, ms);
+        wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      }),
+    wake: () => wake(),
+  };
+}

@@ -3,7 +3,14 @@ import { AccessError, configuredVerifier, fetchDiscovery, issuerUrl, verifyBeare
 import { createCatalogPool, migrate } from '@mic/catalog';
 import type { Config } from '@mic/config';
 import { createS3Client } from '@mic/storage';
-import { closeServer, createLogger, createMetricsRegistry, listen, serveObservability } from '@mic/telemetry';
+import {
+  closeServer,
+  createLogger,
+  createMetricsRegistry,
+  listen,
+  serveObservability,
+  wakeableSleep,
+} from '@mic/telemetry';
 import { Counter, Histogram } from 'prom-client';
 import { readScope } from './access.js';
 import type { ApiContext } from './context.js';
@@ -54,7 +61,7 @@ export async function startApi(config: Config): Promise<ApiService> {
 
   let stopping = false;
   let migrated = false;
-  let wake: () => void = () => undefined;
+  const { sleep, wake } = wakeableSleep();
   // The API reads the schema ingest and the worker write; migrating here too lets it start first.
   const ready = (async () => {
     for (let n = 0; !stopping; n++) {
@@ -64,13 +71,7 @@ export async function startApi(config: Config): Promise<ApiService> {
         return;
       } catch (err) {
         log.error({ err: (err as Error).message }, 'catalogue not reachable at start-up; retrying');
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, Math.min(30_000, 500 * 2 ** Math.min(n, 6)));
-          wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
+        await sleep(Math.min(30_000, 500 * 2 ** Math.min(n, 6)));
       }
     }
   })();

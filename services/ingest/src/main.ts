@@ -12,6 +12,7 @@ import {
   listen,
   pipelineMetrics,
   serveObservability,
+  wakeableSleep,
 } from '@mic/telemetry';
 import { Counter } from 'prom-client';
 import type { IngestContext, IngestHooks, IngestMetrics } from './context.js';
@@ -76,15 +77,7 @@ export async function startIngest(config: Config, hooks: IngestHooks = {}): Prom
   ctx.queue.on('error', (err) => log.warn({ err: err.message }, 'queue connection error'));
   const orthanc = new OrthancClient(config);
 
-  let wake: () => void = () => undefined;
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
+  const { sleep, wake } = wakeableSleep();
   const backoff = (n: number) => Math.min(config.ingest.retryMaxMs, config.ingest.pollMs * 2 ** Math.min(n, 10));
 
   let initialized = false;

@@ -18,6 +18,7 @@ import {
   listen,
   pipelineMetrics,
   serveObservability,
+  wakeableSleep,
 } from '@mic/telemetry';
 import type { Worker } from 'bullmq';
 import { Counter } from 'prom-client';
@@ -72,15 +73,7 @@ export async function startWorker(config: Config): Promise<WorkerService> {
 
   let stopping = false;
   let worker: Worker | undefined;
-  let wake: () => void = () => undefined;
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
+  const { sleep, wake } = wakeableSleep();
 
   const ready = (async () => {
     for (let n = 0; !stopping; n++) {
