@@ -1,6 +1,7 @@
-import type { Volume } from '@mic/imaging';
+import { fromPatientOrder, isPatientOrder, isReformat, patientAxes, toPatientOrder, type Volume } from '@mic/imaging';
 import type { HuVolume, LesionMethod, LesionOptions } from './lesions/types.js';
 import { segmentLungs, type LungSegmentationOptions } from './lungs/segment.js';
+import { lungSlab } from './slab.js';
 import { quantify, type RegionStats, type ZoneStats } from './quantify/quantify.js';
 import { severityOf, type Severity } from './quantify/severity.js';
 import { refineLesions, type RefineParams } from './refine.js';
@@ -82,12 +83,47 @@ function timer(o: AnalyzeOptions, timingsMs: Record<string, number>): Timer {
 }
 
 /** Lung segmentation, lesion partition, quantification, severity and typicality of one HU volume. */
-export function analyzeVolume(hu: HuVolume, o: AnalyzeOptions): AnalysisResult {
+export function analyzeVolume(input: HuVolume, o: AnalyzeOptions): AnalysisResult {
   const timingsMs: Record<string, number> = {};
+  const { hu, restore } = patientOrder(input, timingsMs);
   const time = timer(o, timingsMs);
   const seg = time('lungs', () => segmentLungs(hu, o.lungOptions));
-  const raw = time('lesions', () => o.method.partition(hu, seg.labels, o.lesionOptions));
-  return finish(hu, seg, raw, o, timingsMs);
+  const slab = lungSlab(hu, seg.labels);
+  const raw = time('lesions', () => o.method.partition(slab.hu, slab.lungs, o.lesionOptions));
+  return restore(finish(hu, seg, slab, raw, o, timingsMs));
+}
+
+/**
+ * The volume in patient order (axial slices, radiological in-plane order), which the lung and zone rules assume, and
+ * how to bring the result back onto the input's own grid (so a SEG still matches the source slices). A NIfTI in RAS
+ * order or a series stored as coronal slices is analysed exactly as the same scan stored axially.
+ */
+function patientOrder(
+  input: HuVolume,
+  timingsMs: Record<string, number>,
+): { hu: HuVolume; restore: (r: AnalysisResult) => AnalysisResult } {
+  const m = patientAxes(input.direction);
+  if (isPatientOrder(m)) return { hu: input, restore: (r) => r };
+  const t = performance.now();
+  const hu = toPatientOrder(input, m);
+  timingsMs.reorient = Math.round(performance.now() - t);
+  const restore = (r: AnalysisResult): AnalysisResult => {
+    const t2 = performance.now();
+    const lungs = fromPatientOrder(r.lungs, input, m);
+    const lesions = fromPatientOrder(r.lesions, input, m);
+    timingsMs.reorient += Math.round(performance.now() - t2);
+    r.report.input = {
+      dims: [...input.dims],
+      spacingMm: input.spacing.map((x) => round(x, 4)),
+      slices: input.dims[2],
+    };
+    if (isReformat(m))
+      r.report.warnings.push(
+        `input stored as ${m.axis[2] === 1 ? 'coronal' : 'sagittal'} slices: analysed in axial order`,
+      );
+    return { ...r, lungs, lesions };
+  };
+  return { hu, restore };
 }
 
 /**
@@ -95,22 +131,26 @@ export function analyzeVolume(hu: HuVolume, o: AnalyzeOptions): AnalysisResult {
  * the map `o.method` would).
  */
 export async function analyzeVolumeWith(
-  hu: HuVolume,
+  input: HuVolume,
   o: AnalyzeOptions,
   partition: (hu: HuVolume, lungs: Volume<Uint8Array>) => Promise<Volume<Uint8Array>>,
 ): Promise<AnalysisResult> {
   const timingsMs: Record<string, number> = {};
+  const { hu, restore } = patientOrder(input, timingsMs);
   const seg = timer(o, timingsMs)('lungs', () => segmentLungs(hu, o.lungOptions));
+  const slab = lungSlab(hu, seg.labels);
   o.onStage?.('lesions', 1, 5);
   const t = performance.now();
-  const raw = await partition(hu, seg.labels);
+  const raw = await partition(slab.hu, slab.lungs);
   timingsMs.lesions = Math.round(performance.now() - t);
-  return finish(hu, seg, raw, o, timingsMs);
+  return restore(finish(hu, seg, slab, raw, o, timingsMs));
 }
 
+/** Clean-up, quantification and typicality on the lung slab; the lesion map `raw` is the slab's. */
 function finish(
   hu: HuVolume,
   seg: ReturnType<typeof segmentLungs>,
+  slab: ReturnType<typeof lungSlab>,
   raw: Volume<Uint8Array>,
   o: AnalyzeOptions,
   timingsMs: Record<string, number>,
@@ -119,11 +159,11 @@ function finish(
   const refined = time('refine', () =>
     o.refine === false
       ? { lesions: raw, removed: { components: 0, ml: 0 } }
-      : refineLesions(raw, seg.labels, hu, o.refine),
+      : refineLesions(raw, slab.lungs, slab.hu, o.refine),
   );
-  const lesions = refined.lesions;
-  const q = time('quantify', () => quantify(hu, seg.labels, lesions));
-  const typ = time('typicality', () => classifyTypicality(typicalityFeatures(seg.labels, lesions, q)));
+  const q = time('quantify', () => quantify(slab.hu, slab.lungs, refined.lesions));
+  const typ = time('typicality', () => classifyTypicality(typicalityFeatures(slab.lungs, refined.lesions, q)));
+  const lesions = slab.expand(refined.lesions);
   const f = typ.features as unknown as Record<string, number | boolean>;
   for (const k of Object.keys(f)) if (typeof f[k] === 'number') f[k] = round(f[k] as number, 3);
   const report: AnalysisReport = {

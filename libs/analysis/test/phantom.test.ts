@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { analyzeVolume, quantify, segmentLungs, type LesionMethod } from '@mic/analysis';
-import { open, withData } from '@mic/imaging';
+import { analyzeVolume, quantify, refineLesions, segmentLungs, type LesionMethod } from '@mic/analysis';
+import { fromPatientOrder, open, withData, type Volume } from '@mic/imaging';
 import { makePhantom } from './phantom.js';
 
 // Synthetic ground truth: no public chest CT has exact 3D lung and lesion masks (see ../shared/data/README.md).
@@ -73,6 +73,45 @@ describe('synthetic chest phantom', () => {
     expect(r.report.typicality.category).not.toBe('negative');
     for (const k of ['lungs', 'lesions', 'quantify', 'typicality'])
       expect(r.report.timingsMs[k]).toBeGreaterThanOrEqual(0);
+  });
+
+  it('reads a scan stored as coronal slices in RAS order as the same scan stored axially', () => {
+    const [nx, ny, nz] = ph.hu.dims;
+    const [sx, sy, sz] = ph.hu.spacing;
+    // columns to the patient's right, rows downwards, slices from front to back (a coronal reformat, NIfTI-style)
+    const like: Volume = {
+      data: new Int16Array(0),
+      dims: [nx, nz, ny],
+      spacing: [sx, sz, sy],
+      origin: [100, -80, 120],
+      direction: [-1, 0, 0, 0, 0, 1, 0, -1, 0],
+    };
+    const stored = fromPatientOrder(ph.hu, like);
+    const axial = analyzeVolume(ph.hu, { method: simpleBands });
+    const coronal = analyzeVolume(stored, { method: simpleBands });
+    expect(coronal.report.input.dims).toEqual([nx, nz, ny]);
+    expect(coronal.report.warnings).toContain('input stored as coronal slices: analysed in axial order');
+    for (const k of ['lung', 'lesions', 'involvement', 'zones', 'severity', 'typicality'] as const)
+      expect(coronal.report[k]).toEqual(axial.report[k]);
+    expect(coronal.lungs.dims).toEqual([nx, nz, ny]);
+    expect(coronal.lungs.direction).toEqual(like.direction);
+    expect(Array.from(coronal.lungs.data)).toEqual(Array.from(fromPatientOrder(axial.lungs, like).data));
+    expect(Array.from(coronal.lesions.data)).toEqual(Array.from(fromPatientOrder(axial.lesions, like).data));
+  });
+
+  it('cleans up and measures the slices that hold lung exactly as the whole volume', () => {
+    // a longer scan: neck and body without lung above the lungs, which the later stages need not see
+    const tall = makePhantom([128, 100, 100]);
+    const lungs = segmentLungs(tall.hu).labels;
+    const nxy = 128 * 100;
+    expect(lungs.data.subarray(lungs.data.length - nxy).some((v) => v !== 0)).toBe(false);
+    const r = analyzeVolume(tall.hu, { method: simpleBands });
+    const whole = refineLesions(simpleBands.partition(tall.hu, lungs), lungs, tall.hu);
+    expect(r.lesions.dims).toEqual(tall.hu.dims);
+    expect(Array.from(r.lesions.data)).toEqual(Array.from(whole.lesions.data));
+    const q = quantify(tall.hu, lungs, whole.lesions);
+    expect(r.report.involvement.percent).toBeCloseTo(q.total.involvementPercent, 2);
+    expect(r.report.lesions.ggo.volumeMl).toBeCloseTo(q.total.ggoMl, 2);
   });
 
   it('quantifies the true masks exactly', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { inflateSync } from 'node:zlib';
 import { axialMosaic, coronalView, keyLines, type AnalysisReport, type AnalysisResult } from '@mic/analysis';
-import { withData } from '@mic/imaging';
+import { fromPatientOrder, withData, type Volume } from '@mic/imaging';
 import { makePhantom } from './phantom.js';
 
 // The phantom's own truth as the "result": the pictures are pure functions of the maps, the CT and the report.
@@ -44,6 +44,26 @@ describe('pictures', () => {
     // 8 tiles in 2 rows of 4, 64 x 50 each, plus the 100-pixel header
     expect([png.width, png.height]).toEqual([4 * 64, 2 * 50 + 100]);
     expect(png.raw.length).toBe(png.height * (1 + 4 * png.width));
+  });
+
+  it('draws in radiological order whatever order the scan is stored in', () => {
+    const [nx, ny, nz] = ph.hu.dims;
+    // a coronal stack in RAS order: columns to the patient's right, rows downwards, slices from front to back
+    const like: Volume = {
+      data: new Uint8Array(0),
+      dims: [nx, nz, ny],
+      spacing: [5, 5, 5],
+      origin: [0, 0, 0],
+      direction: [-1, 0, 0, 0, 0, 1, 0, -1, 0],
+    };
+    const stored: AnalysisResult = {
+      lungs: fromPatientOrder(result.lungs, like),
+      lesions: fromPatientOrder(result.lesions, like),
+      report,
+    };
+    const hu = fromPatientOrder(ph.hu, like).data;
+    expect(Buffer.from(axialMosaic(stored, hu, 8, 64))).toEqual(Buffer.from(axialMosaic(result, ph.hu.data, 8, 64)));
+    expect(Buffer.from(coronalView(stored, hu))).toEqual(Buffer.from(coronalView(result, ph.hu.data)));
   });
 
   it('draws the coronal view at true proportions', () => {

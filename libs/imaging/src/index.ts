@@ -12,3 +12,4 @@ export * from './kmeans.js';
 export * from './encode.js';
 export * from './reslice.js';
 export * from './crop.js';
+export * from './axes.js';

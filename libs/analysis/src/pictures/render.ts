@@ -1,4 +1,5 @@
 import { PNG } from 'pngjs';
+import { patientAxes, patientView } from '@mic/imaging';
 import type { AnalysisResult } from '../pipeline.js';
 import { drawText } from './font.js';
 
@@ -93,19 +94,38 @@ export function keyLines(r: AnalysisResult): string[] {
 
 const HEADER = 100;
 
-/** Axial mosaic: `count` slices evenly over the lungs' extent, superior first, with legend and numbers. */
+/** Lung voxels' range and mean along patient axis `c` (0 left, 1 posterior, 2 superior), in patient-order index. */
+function lungExtent(r: AnalysisResult, c: number): { min: number; max: number; mean: number } {
+  const { dims, direction } = r.lungs;
+  const m = patientAxes(direction);
+  const a = m.axis[c];
+  const stride = a === 0 ? 1 : a === 1 ? dims[0] : dims[0] * dims[1];
+  const n = dims[a];
+  let min = n;
+  let max = -1;
+  let sum = 0;
+  let cnt = 0;
+  const lungs = r.lungs.data;
+  for (let p = 0; p < lungs.length; p++)
+    if (lungs[p]) {
+      const s = Math.floor(p / stride) % n;
+      const q = m.flip[c] ? n - 1 - s : s;
+      if (q < min) min = q;
+      if (q > max) max = q;
+      sum += q;
+      cnt++;
+    }
+  return { min, max, mean: cnt ? sum / cnt : (n - 1) / 2 };
+}
+
+/**
+ * Axial mosaic: `count` slices evenly over the lungs' extent, superior first, with legend and numbers. Drawn in
+ * radiological order whatever the storage order (the patient's right on the image's left, anterior at the top).
+ */
 export function axialMosaic(r: AnalysisResult, hu: ArrayLike<number>, count = 12, tile = 256): Buffer {
-  const [nx, ny, nz] = r.lungs.dims;
-  const nxy = nx * ny;
-  let k0 = nz;
-  let k1 = -1;
-  for (let k = 0; k < nz; k++)
-    for (let p = k * nxy; p < (k + 1) * nxy; p++)
-      if (r.lungs.data[p]) {
-        k0 = Math.min(k0, k);
-        k1 = Math.max(k1, k);
-        break;
-      }
+  const view = patientView(r.lungs);
+  const [nx, ny, nz] = view.dims;
+  let { min: k0, max: k1 } = lungExtent(r, 2);
   if (k1 < 0) [k0, k1] = [0, nz - 1];
   const n = Math.min(count, k1 - k0 + 1);
   const cols = Math.min(4, n);
@@ -114,11 +134,10 @@ export function axialMosaic(r: AnalysisResult, hu: ArrayLike<number>, count = 12
   const w = Math.round(nx / step);
   const h = Math.round(ny / step);
   const png = canvas(cols * w, rows * h + HEADER);
-  const up = r.lungs.direction[8] >= 0;
   for (let t = 0; t < n; t++) {
     const f = n === 1 ? 0.5 : t / (n - 1);
-    const k = Math.round(up ? k1 - f * (k1 - k0) : k0 + f * (k1 - k0));
-    const s: Sampler = { w, h, at: (x, y) => Math.floor(x * step) + nx * Math.floor(y * step) + nxy * k };
+    const k = Math.round(k1 - f * (k1 - k0));
+    const s: Sampler = { w, h, at: (x, y) => view.offset(Math.floor(x * step), Math.floor(y * step), k) };
     drawView(png, r, hu, s, (t % cols) * w, HEADER + Math.floor(t / cols) * h);
   }
   legend(png, 6, keyLines(r));
@@ -127,28 +146,20 @@ export function axialMosaic(r: AnalysisResult, hu: ArrayLike<number>, count = 12
 
 /** Coronal reformat through the lungs' centre (superior at the top), stretched to true proportions. */
 export function coronalView(r: AnalysisResult, hu: ArrayLike<number>, width = 512): Buffer {
-  const [nx, ny, nz] = r.lungs.dims;
-  const [sx, , sz] = r.lungs.spacing;
-  let sumJ = 0;
-  let cnt = 0;
-  for (let p = 0; p < r.lungs.data.length; p++)
-    if (r.lungs.data[p]) {
-      sumJ += Math.floor(p / nx) % ny;
-      cnt++;
-    }
-  const j = cnt ? Math.round(sumJ / cnt) : Math.floor(ny / 2);
+  const view = patientView(r.lungs);
+  const [nx, ny, nz] = view.dims;
+  const [sx, , sz] = view.spacing;
+  const j = Math.min(ny - 1, Math.round(lungExtent(r, 1).mean));
   const w = Math.min(width, nx);
   const mmPerPx = (nx * sx) / w;
   const h = Math.max(1, Math.round((nz * sz) / mmPerPx));
-  const up = r.lungs.direction[8] >= 0;
   const png = canvas(w, h + HEADER);
   const s: Sampler = {
     w,
     h,
     at: (x, y) => {
-      const kk = Math.min(nz - 1, Math.floor((y * mmPerPx) / sz));
-      const k = up ? nz - 1 - kk : kk;
-      return Math.min(nx - 1, Math.floor((x * mmPerPx) / sx)) + nx * (j + ny * k);
+      const k = nz - 1 - Math.min(nz - 1, Math.floor((y * mmPerPx) / sz));
+      return view.offset(Math.min(nx - 1, Math.floor((x * mmPerPx) / sx)), j, k);
     },
   };
   drawView(png, r, hu, s, 0, HEADER);
