@@ -316,6 +316,47 @@ describe('ingest on the local stack', () => {
     });
   });
 
+  describe('a study holding its axial series and a coronal reformat of it', () => {
+    it('analyses the axial series once and records why the reformat is not read again', async () => {
+      const svc = await start();
+      try {
+        const studyUid = newUid();
+        // new UIDs throughout: the slab itself was stored by the tests above
+        const axialUid = newUid();
+        const axial = files3().map((f) =>
+          restamp(read(f), { StudyInstanceUID: studyUid, SeriesInstanceUID: axialUid, SOPInstanceUID: newUid() }),
+        );
+        const seriesUid = newUid();
+        const coronal = files3().map((f) =>
+          restamp(read(f), {
+            StudyInstanceUID: studyUid,
+            SeriesInstanceUID: seriesUid,
+            SOPInstanceUID: newUid(),
+            SeriesDescription: 'Lung COR 2.5',
+            ImageOrientationPatient: [1, 0, 0, 0, 0, -1],
+          }),
+        );
+        expect((await stow(svc.port, [...axial, ...coronal])).status).toBe(200);
+        const [study] = await studiesOf(studyUid);
+        const series = await rows(
+          'SELECT orientation, not_analysed_reason, (SELECT count(*)::int FROM analyses a WHERE a.series_id = s.id) AS n FROM series s WHERE study_id = $1 ORDER BY orientation',
+          [study.id],
+        );
+        expect(series).toEqual([
+          { orientation: 'axial', not_analysed_reason: null, n: 1 },
+          {
+            orientation: 'coronal',
+            not_analysed_reason: "coronal reformat: the study's axial series is analysed",
+            n: 0,
+          },
+        ]);
+        expect(await jobsOf(study.id)).toHaveLength(1);
+      } finally {
+        await stop(svc);
+      }
+    });
+  });
+
   describe('upload quota', () => {
     it("refuses a society's uploads over its daily quota with 429 before reading them", async () => {
       // After the uploads above: what society A has sent by STOW-RS today, as stored.
@@ -387,6 +428,25 @@ describe('ingest on the local stack', () => {
 });
 
 const files3 = () => lidcFiles('LIDC-IDRI-0003');
+
+const newUid = () => `2.25.${BigInt('0x' + randomBytes(12).toString('hex'))}`;
+
+/** The same instance with some attributes replaced (dcmjs round trip; pixel data unchanged). */
+function restamp(bytes: Uint8Array, values: Record<string, unknown>): Uint8Array {
+  const { DicomMessage, DicomMetaDictionary } = dcmjs.data;
+  dcmjs.log.setLevel('error'); // the LIDC private tags are not in its dictionary: not worth a line each
+  const dict = DicomMessage.readFile(
+    Buffer.from(bytes).buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length),
+  );
+  const ds = { ...DicomMetaDictionary.naturalizeDataset(dict.dict), ...values };
+  if (typeof values.SOPInstanceUID === 'string')
+    dict.meta = {
+      ...dict.meta,
+      ...DicomMetaDictionary.denaturalizeDataset({ MediaStorageSOPInstanceUID: values.SOPInstanceUID }),
+    };
+  dict.dict = DicomMetaDictionary.denaturalizeDataset(ds);
+  return new Uint8Array(dict.write());
+}
 
 /** A minimal SR as libs/dicom writes them (Manufacturer "mic"), built with dcmjs. */
 function micSr(): Uint8Array {

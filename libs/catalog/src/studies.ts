@@ -20,6 +20,8 @@ export interface SeriesInput {
   description?: string | null;
   sliceThicknessMm?: number | null;
   imageType?: string | null;
+  /** Plane of the slices: axial, coronal, sagittal or oblique. */
+  orientation?: string | null;
 }
 
 export interface InstanceInput {
@@ -66,8 +68,9 @@ export async function upsertStudy(db: Db, s: StudyInput): Promise<{ id: number; 
 
 export async function upsertSeries(db: Db, s: SeriesInput): Promise<number> {
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO series (study_id, series_uid, modality, body_part, description, slice_thickness_mm, image_type)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
+    `INSERT INTO series (study_id, series_uid, modality, body_part, description, slice_thickness_mm, image_type,
+                         orientation)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (series_uid) DO UPDATE SET updated_at = now() RETURNING id`,
     [
       s.studyId,
@@ -77,6 +80,7 @@ export async function upsertSeries(db: Db, s: SeriesInput): Promise<number> {
       s.description ?? null,
       s.sliceThicknessMm ?? null,
       s.imageType ?? null,
+      s.orientation ?? null,
     ],
   );
   return Number(rows[0].id);
@@ -111,6 +115,7 @@ export interface SeriesRow {
   description: string | null;
   sliceThicknessMm: number | null;
   imageType: string | null;
+  orientation: string | null;
   revision: number;
   contentHash: string | null;
   selected: boolean | null;
@@ -121,7 +126,7 @@ export interface SeriesRow {
 export async function seriesOfStudy(db: Db, studyId: number): Promise<SeriesRow[]> {
   const { rows } = await db.query(
     `SELECT s.id, s.series_uid, s.modality, s.body_part, s.description, s.slice_thickness_mm, s.image_type,
-            s.revision, s.content_hash, s.selected, s.not_analysed_reason,
+            s.orientation, s.revision, s.content_hash, s.selected, s.not_analysed_reason,
             (SELECT count(*) FROM instances i WHERE i.series_id = s.id) AS instance_count
      FROM series s WHERE s.study_id = $1 ORDER BY s.id`,
     [studyId],
@@ -134,6 +139,7 @@ export async function seriesOfStudy(db: Db, studyId: number): Promise<SeriesRow[
     description: r.description,
     sliceThicknessMm: r.slice_thickness_mm,
     imageType: r.image_type,
+    orientation: r.orientation,
     revision: r.revision,
     contentHash: r.content_hash,
     selected: r.selected,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import dcmjs from 'dcmjs';
-import { assembleSeries, chooseSeries, inputNotes, parseDicom } from '@mic/dicom';
+import { assembleSeries, chooseSeries, inputNotes, isProjection, parseDicom, slicePlane } from '@mic/dicom';
 import { dataFile, dataFolder, mismatches } from './support.js';
 
 /** A copy of a DICOM file with some top-level elements (tag -> values) replaced, written back with dcmjs. */
@@ -131,6 +131,16 @@ describe('series assembly', () => {
       volume: { ...chosen.volume, dims: [512, 512, 99] as [number, number, number] },
     };
     expect(chooseSeries([mr, chosen])).toBe(chosen);
+    // A longer coronal reformat or MIP of the same scan loses to the axial series of tissue.
+    const dims = [512, 512, 300] as [number, number, number];
+    const coronal = { ...chosen, volume: { ...chosen.volume, dims, direction: [1, 0, 0, 0, 0, 1, 0, -1, 0] } };
+    const mip = {
+      ...chosen,
+      volume: { ...chosen.volume, dims },
+      headers: [{ ...chosen.headers[0], ImageType: ['DERIVED', 'SECONDARY', 'MIP'] }],
+    };
+    expect(chooseSeries([coronal as typeof chosen, mip, chosen])).toBe(chosen);
+    expect(chooseSeries([coronal as typeof chosen, mip])).toBe(coronal);
     const noisy = { ...chosen, warnings: Array.from({ length: 30 }, (_, i) => `uneven slice spacing ${i}`) };
     expect(inputNotes(noisy)).toHaveLength(11);
     expect(inputNotes(noisy)[10]).toBe('input: and 20 more');
@@ -164,5 +174,28 @@ describe('series assembly', () => {
     let min = Infinity;
     for (const v of s.volume.data) if (v < min) min = v;
     expect(min).toBe(-1024);
+  });
+});
+
+describe('slice plane and projections', () => {
+  it('names the plane by the slice normal, a gantry tilt staying axial', () => {
+    expect(slicePlane([1, 0, 0, 0, 1, 0])).toBe('axial');
+    expect(slicePlane('1\\0\\0\\0\\0\\-1')).toBe('coronal');
+    expect(slicePlane([0, 1, 0, 0, 0, -1])).toBe('sagittal');
+    const t = (25 * Math.PI) / 180;
+    expect(slicePlane([1, 0, 0, 0, Math.cos(t), Math.sin(t)])).toBe('axial');
+    const h = Math.SQRT1_2;
+    expect(slicePlane([1, 0, 0, 0, h, h])).toBe('oblique');
+    expect(slicePlane(undefined)).toBeNull();
+    expect(slicePlane([1, 0, 0])).toBeNull();
+    expect(slicePlane([1, 0, 0, 1, 0, 0])).toBeNull();
+  });
+
+  it('tells projections from slices of tissue', () => {
+    expect(isProjection(['DERIVED', 'SECONDARY', 'MIP'], '')).toBe(true);
+    expect(isProjection('DERIVED\\SECONDARY\\MINIP', undefined)).toBe(true);
+    expect(isProjection('ORIGINAL\\PRIMARY\\AXIAL', 'Thorax MIP 8mm')).toBe(true);
+    expect(isProjection('ORIGINAL\\PRIMARY\\AXIAL', 'Lung 1.0 B70f')).toBe(false);
+    expect(isProjection(undefined, 'Chest multiple')).toBe(false);
   });
 });

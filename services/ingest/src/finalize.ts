@@ -12,7 +12,7 @@ import {
 import { analysisJobId, enqueueAnalysis, type Lane } from '@mic/queue';
 import { timed } from '@mic/telemetry';
 import type { IngestContext } from './context.js';
-import { notAnalysedReason } from './select.js';
+import { studySelection } from './select.js';
 import { inTransaction } from './store.js';
 
 /**
@@ -24,8 +24,10 @@ export async function finalizeStudy(ctx: IngestContext, studyId: number, lane: L
   const { minSlices, maxSliceThicknessMm, analysisVersion } = ctx.config.ingest;
   const log = ctx.log.child({ correlationId: `study-${studyId}` });
   await timed(ctx.metrics, 'finalize', async () => {
-    for (const series of await seriesOfStudy(ctx.pool, studyId)) {
-      const reason = notAnalysedReason(series, { minSlices, maxSliceThicknessMm });
+    const all = await seriesOfStudy(ctx.pool, studyId);
+    const reasons = studySelection(all, { minSlices, maxSliceThicknessMm });
+    for (const [t, series] of all.entries()) {
+      const reason = reasons[t];
       await inTransaction(ctx.pool, async (db) => {
         await recordSelection(db, series.id, reason);
         if (reason !== null) {

@@ -8,7 +8,7 @@ import {
   type Pool,
   type PoolClient,
 } from '@mic/catalog';
-import { deidentify, DeidError, DicomError, parseDicom, type DeidResult, type Dataset } from '@mic/dicom';
+import { deidentify, DeidError, DicomError, parseDicom, slicePlane, type DeidResult, type Dataset } from '@mic/dicom';
 import { timed } from '@mic/telemetry';
 import type { IngestContext } from './context.js';
 
@@ -188,6 +188,7 @@ export async function ingestBytes(ctx: IngestContext, raw: Uint8Array, origin: O
       description: text(dataset.SeriesDescription),
       sliceThicknessMm: num(dataset.SliceThickness),
       imageType: text(dataset.ImageType),
+      orientation: slicePlane(dataset.ImageOrientationPatient),
     });
     return { studyId: study.id, seriesId };
   }

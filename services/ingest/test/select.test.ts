@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { notAnalysedReason, type SeriesFacts } from '@mic/ingest';
+import { notAnalysedReason, studySelection, type SeriesFacts } from '@mic/ingest';
 
 const rules = { minSlices: 10, maxSliceThicknessMm: 5 };
 const chest: SeriesFacts = {
@@ -24,5 +24,27 @@ describe('series selection', () => {
     expect(notAnalysedReason({ ...chest, instanceCount: 3 }, rules)).toBe('3 slices, fewer than 10');
     expect(notAnalysedReason({ ...chest, sliceThicknessMm: 10 }, rules)).toMatch(/above 5 mm/);
     expect(notAnalysedReason({ ...chest, sliceThicknessMm: null }, rules)).toMatch(/missing/);
+  });
+
+  it("refuses projections: a MIP holds a slab's brightest value, not the tissue's", () => {
+    expect(notAnalysedReason({ ...chest, imageType: 'DERIVED\\SECONDARY\\MIP' }, rules)).toMatch(/projection/);
+    expect(notAnalysedReason({ ...chest, description: 'Thorax MinIP 10mm' }, rules)).toMatch(/projection/);
+    expect(notAnalysedReason({ ...chest, description: 'Thorax lung 1mm' }, rules)).toBeNull();
+  });
+
+  it('reads a study once: its reformats are not analysed beside its axial series', () => {
+    const axial = { ...chest, orientation: 'axial' };
+    const coronal = { ...chest, orientation: 'coronal', description: 'Lung COR 3mm' };
+    const sagittal = { ...chest, orientation: 'sagittal' };
+    expect(studySelection([coronal, axial, sagittal], rules)).toEqual([
+      "coronal reformat: the study's axial series is analysed",
+      null,
+      "sagittal reformat: the study's axial series is analysed",
+    ]);
+    // without an axial series that is itself analysed, the reformat is read (in axial order)
+    expect(studySelection([coronal, { ...axial, instanceCount: 3 }], rules)).toEqual([null, '3 slices, fewer than 10']);
+    // series catalogued before the plane was recorded count as axial and refuse nothing
+    expect(studySelection([coronal, { ...chest, orientation: null }], rules)[0]).toMatch(/reformat/);
+    expect(studySelection([{ ...chest, orientation: null }, { ...chest }], rules)).toEqual([null, null]);
   });
 });

@@ -1,4 +1,6 @@
+import { isReformat, patientAxes } from '@mic/imaging';
 import type { AssembleResult, SeriesVolume } from './assemble.js';
+import { isProjection } from './plane.js';
 
 /** Lines of one kind kept in a report before the rest are counted (a series can have a problem on every slice). */
 const MAX_LINES = 10;
@@ -6,11 +8,26 @@ const MAX_LINES = 10;
 const label = (s: SeriesVolume) =>
   `series ${s.seriesNumber || '?'}${s.seriesDescription ? ` "${s.seriesDescription}"` : ''} (${s.volume.dims[2]} slices)`;
 
-/** The series to analyse among several: CT before other modalities, then the one with most slices. */
+/**
+ * The series to analyse among several: CT before other modalities, slices of tissue before projections (MIP, MinIP),
+ * axial slices before coronal or sagittal reformats, then the one with most slices.
+ */
 export function chooseSeries(series: SeriesVolume[]): SeriesVolume {
   if (series.length === 0) throw new RangeError('no series to choose from');
-  const ct = series.filter((s) => s.modality === 'CT');
-  return (ct.length ? ct : series).reduce((a, b) => (b.volume.dims[2] > a.volume.dims[2] ? b : a));
+  const rank = (s: SeriesVolume) => {
+    const h = s.headers[0] ?? {};
+    return [
+      s.modality === 'CT' ? 1 : 0,
+      isProjection(h.ImageType, h.SeriesDescription) ? 0 : 1,
+      isReformat(patientAxes(s.volume.direction)) ? 0 : 1,
+      s.volume.dims[2],
+    ];
+  };
+  const better = (a: number[], b: number[]) => {
+    for (let t = 0; t < a.length; t++) if (a[t] !== b[t]) return a[t] > b[t];
+    return false;
+  };
+  return series.reduce((a, b) => (better(rank(b), rank(a)) ? b : a));
 }
 
 function capped(lines: string[]): string[] {
