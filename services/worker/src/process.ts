@@ -107,6 +107,7 @@ export function analysisProcessor(ctx: WorkerContext): AnalysisProcessor {
             method: config.worker.lesionMethod,
             uids: derivedUids(job.studyUid, job.seriesUid, job.analysisVersion, job.revision),
             restore,
+            maxVoxels: config.worker.maxVoxels,
           },
           {
             timeoutMs: config.worker.jobTimeoutMs,

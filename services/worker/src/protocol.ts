@@ -10,6 +10,8 @@ export interface ThreadInput {
   uids: DerivedUids;
   /** Also write SEG/SR with the original identifiers (for the write-back). */
   restore: boolean;
+  /** Largest series (voxels) analysed; a larger one is refused before decoding, not left to exhaust the memory. */
+  maxVoxels: number;
 }
 
 /** One loaded instance (its bytes transferred) at its place in the job's order, then the end of the instances. */

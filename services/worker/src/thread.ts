@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { axialMosaic, coronalView } from '@mic/analysis';
 import { parseDicom, readHu, type DicomFile, type HuFrames } from '@mic/dicom';
-import { analyseSeries, derivedObjects, type SourceInput } from './analyse.js';
+import { AnalysisInputError, analyseSeries, derivedObjects, type SourceInput } from './analyse.js';
 import { referencedUids, restoreSource } from './identity.js';
 import type { InputMessage, RestoreReply, ThreadInput, ThreadMessage } from './protocol.js';
 
@@ -22,12 +22,18 @@ function askOriginals(uids: string[], patient: string): Promise<RestoreReply> {
  * rest still load; what does not parse is left to assembleSeries, which reports it.
  */
 function receiveInputs(): Promise<{ inputs: SourceInput[]; decode: (f: DicomFile) => Promise<HuFrames> }> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const inputs: SourceInput[] = [];
     const decoded = new Map<DicomFile, Promise<HuFrames>>();
+    let voxels = 0;
     const onMessage = (m: InputMessage) => {
       if (m.type === 'inputs-end') {
         port.off('message', onMessage);
+        if (voxels > input.maxVoxels) {
+          const why = `series too large to analyse: ${voxels} voxels, this worker takes at most ${input.maxVoxels}`;
+          reject(new AnalysisInputError(`${why} (worker.maxVoxels)`));
+          return;
+        }
         const decode = (f: DicomFile) => {
           const hu = decoded.get(f) ?? readHu(f);
           decoded.delete(f);
@@ -39,16 +45,28 @@ function receiveInputs(): Promise<{ inputs: SourceInput[]; decode: (f: DicomFile
       inputs[m.index] = { name: m.name, bytes: m.bytes };
       try {
         const file = parseDicom(m.bytes);
+        voxels += imageVoxels(file);
+        inputs[m.index].file = file;
+        if (voxels > input.maxVoxels) {
+          decoded.clear(); // refused at the end: decode nothing more
+          return;
+        }
         const hu = readHu(file);
         hu.catch(() => undefined); // non-image objects: assembleSeries skips them and never asks
         decoded.set(file, hu);
-        inputs[m.index].file = file;
       } catch {
         // not parsed: assembleSeries parses it again and reports why it is skipped
       }
     };
     port.on('message', onMessage);
   });
+}
+
+/** Voxels of an image object (rows x columns x frames); 0 for objects without pixel data. */
+function imageVoxels(file: DicomFile): number {
+  if (!file.pixelData) return 0;
+  const n = (k: string) => Number(file.dataset[k] ?? 1) || 1;
+  return n('Rows') * n('Columns') * n('NumberOfFrames');
 }
 
 try {
