@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { pseudonymUid } from '@mic/dicom';
 import type { Queue } from 'bullmq';
 import { dataPath } from '../support/data.js';
+import { gunzip, parseSliceStack } from '../../services/api/web/slices.js';
 import { accessToken, requireService, users } from '../integration/support/stack.js';
 import {
   dcmValue,
@@ -44,7 +45,7 @@ const s3 = createS3Client(config);
 type Row = Record<string, unknown>;
 
 /** The artifacts of one analysis, by kind. */
-const KINDS = ['axial', 'coronal', 'lesions', 'lungs', 'report', 'seg', 'sr'];
+const KINDS = ['axial', 'coronal', 'lesions', 'lungs', 'report', 'seg', 'slices', 'sr'];
 
 /** An attribute as dcmtk reads it ('' when it is empty or absent). */
 function valueOrEmpty(file: string, tag: string): string {
@@ -242,8 +243,18 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
         'lungs.nii.gz',
         'report.json',
         'seg.dcm',
+        'slices.bin.gz',
         'sr.dcm',
       ]);
+      // The viewer's slice stack: the 512 x 512 slab at 256 x 256, slice for slice, the lungs labelled in it.
+      const stackFile = shown.artifacts.find((f) => f.name === 'slices.bin.gz')!;
+      const stack = parseSliceStack(
+        await gunzip(new Uint8Array(await (await read(stackFile.href, users.researcher)).arrayBuffer())),
+      );
+      expect(stack.header).toMatchObject({ width: 256, height: 256, slices: lidc.length });
+      expect(stack.labels.some((l: number) => (l & 3) === 1) && stack.labels.some((l: number) => (l & 3) === 2)).toBe(
+        true,
+      );
       // The SEG as the store holds it, byte for byte, and as the catalogue fingerprinted it.
       const seg = shown.artifacts.find((f) => f.name === 'seg.dcm')!;
       const file = await read(seg.href, users.researcher);

@@ -1,6 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { inflateSync } from 'node:zlib';
-import { axialMosaic, coronalView, keyLines, type AnalysisReport, type AnalysisResult } from '@mic/analysis';
+import { gunzipSync, inflateSync } from 'node:zlib';
+import {
+  axialMosaic,
+  coronalView,
+  keyLines,
+  sliceStack,
+  type AnalysisReport,
+  type AnalysisResult,
+} from '@mic/analysis';
 import { fromPatientOrder, withData, type Volume } from '@mic/imaging';
 import { makePhantom } from './phantom.js';
 
@@ -64,6 +71,7 @@ describe('pictures', () => {
     const hu = fromPatientOrder(ph.hu, like).data;
     expect(Buffer.from(axialMosaic(stored, hu, 8, 64))).toEqual(Buffer.from(axialMosaic(result, ph.hu.data, 8, 64)));
     expect(Buffer.from(coronalView(stored, hu))).toEqual(Buffer.from(coronalView(result, ph.hu.data)));
+    expect(gunzipSync(sliceStack(stored, hu))).toEqual(gunzipSync(sliceStack(result, ph.hu.data)));
   });
 
   it('draws the coronal view at true proportions', () => {
@@ -103,5 +111,22 @@ describe('pictures', () => {
     // 45 % grey + 55 % colour: GGO (grey ~140) gives a yellow, consolidation (grey ~235) a pink-red
     expect(tinted.some(([r, g, bl]) => r > 180 && g > 150 && bl < 100)).toBe(true);
     expect(tinted.some(([r, g, bl]) => r > 200 && g < 150 && bl < 150 && r - g > 90)).toBe(true);
+  });
+
+  it('stacks the slices for the viewer at most maxSize a side, with lung and lesion per pixel', () => {
+    const raw = gunzipSync(sliceStack(result, ph.hu.data, 32));
+    const text = raw.subarray(0, 4096).toString('latin1').split('\n');
+    expect(text[0]).toBe('MIC-SLICES 1');
+    const header = JSON.parse(text[1]);
+    expect(header).toMatchObject({ width: 32, height: 25, slices: 36, pixelMm: [10, 10], sliceMm: 5 });
+    const n = 32 * 25 * 36;
+    const labels = raw.subarray(raw.length - n);
+    const count = (f: (l: number) => boolean) => labels.reduce((c, l) => c + (f(l) ? 1 : 0), 0);
+    const truth = (v: number) => ph.lesions.reduce((c, l) => c + (l === v ? 1 : 0), 0);
+    // 2 x 2 blocks: a quarter of the voxels, within what block edges move
+    expect(count((l) => l >> 2 === 1) / (truth(1) / 4)).toBeGreaterThan(0.7);
+    expect(count((l) => l >> 2 === 1) / (truth(1) / 4)).toBeLessThan(1.3);
+    expect(count((l) => (l & 3) === 1)).toBeGreaterThan(0);
+    expect(count((l) => (l & 3) === 2)).toBeGreaterThan(0);
   });
 });

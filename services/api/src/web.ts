@@ -11,6 +11,7 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/viewer.js': { file: 'viewer.js', type: 'text/javascript; charset=utf-8' },
   '/render.js': { file: 'render.js', type: 'text/javascript; charset=utf-8' },
   '/pkce.js': { file: 'pkce.js', type: 'text/javascript; charset=utf-8' },
+  '/slices.js': { file: 'slices.js', type: 'text/javascript; charset=utf-8' },
   '/viewer.css': { file: 'viewer.css', type: 'text/css; charset=utf-8' },
 };
 

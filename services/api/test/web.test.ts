@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 // The viewer's modules are plain browser JavaScript; these run them under Node's Web Crypto.
+import { sliceStack, type AnalysisResult } from '@mic/analysis';
 import { authorizeUrl, base64url, challengeS256, codeGrant, randomString } from '../web/pkce.js';
+import { gunzip, parseSliceStack, sliceRgba } from '../web/slices.js';
 import {
   analysisSection,
   escapeHtml,
@@ -172,5 +174,48 @@ describe('rendering', () => {
     expect(rows).toContain('href="#/studies/1"');
     expect(rows).toContain('8.1 %');
     expect(rows).toContain('not analysed');
+  });
+});
+
+describe('slice stack', () => {
+  // 4 x 3 pixels, 2 slices stored inferior first; the right lung fills slice 1 (superior) but its last column, with a
+  // GGO pixel and a consolidation pixel in it
+  const geometry = { dims: [4, 3, 2] as [number, number, number], spacing: [1, 1, 2] as [number, number, number] };
+  const volume = <T extends Uint8Array | Int16Array>(data: T) => ({
+    data,
+    ...geometry,
+    origin: [0, 0, 0] as [number, number, number],
+    direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] as [number, number, number, number, number, number, number, number, number],
+  });
+  const lungs = new Uint8Array(24);
+  const lesions = new Uint8Array(24);
+  for (const p of [12, 13, 14, 16, 17, 18, 20, 21, 22]) lungs[p] = 1;
+  lesions[17] = 1;
+  lesions[18] = 2;
+  const hu = new Int16Array(24).fill(-1350);
+  hu[17] = -600;
+  const result = { lungs: volume(lungs), lesions: volume(lesions), report: {} } as unknown as AnalysisResult;
+
+  it('reads what the worker writes: superior slice first, grey in the lung window, lung and lesion per pixel', async () => {
+    const stack = parseSliceStack(await gunzip(sliceStack(result, hu)));
+    expect(stack.header).toMatchObject({ width: 4, height: 3, slices: 2, pixelMm: [1, 1], sliceMm: 2 });
+    expect(Array.from(stack.labels.subarray(0, 12))).toEqual([1, 1, 1, 0, 1, 5, 9, 0, 1, 1, 1, 0]);
+    expect(Array.from(stack.labels.subarray(12))).toEqual(new Array(12).fill(0));
+    expect(stack.grey[5]).toBe(128); // -600 HU is the window's centre
+    expect(stack.grey[0]).toBe(0);
+    const rgba = sliceRgba(stack, 0);
+    const px = (q: number) => Array.from(rgba.subarray(4 * q, 4 * q + 3));
+    expect(px(2)).toEqual([80, 170, 255]); // right lung outline next to a pixel outside it
+    expect(px(0)).toEqual([0, 0, 0]); // the image's border is no outline
+    expect(px(5)).toEqual([0.45 * 128 + 0.55 * 255, 0.45 * 128 + 0.55 * 220, 0.55 * 0 + 0.45 * 128].map(Math.round));
+    expect(px(3)).toEqual([0, 0, 0]);
+    expect(px(6)).toEqual([80, 170, 255]); // consolidation at the lung's edge: the outline wins
+    expect(Array.from(sliceRgba(stack, 0, false).subarray(20, 23))).toEqual([128, 128, 128]);
+  });
+
+  it('refuses what is not a slice stack, or is cut short', async () => {
+    expect(() => parseSliceStack(new TextEncoder().encode('P5\n4 3\n'))).toThrow(/not a mic slice stack/);
+    const raw = await gunzip(sliceStack(result, hu));
+    expect(() => parseSliceStack(raw.subarray(0, raw.length - 1))).toThrow(/truncated/);
   });
 });

@@ -153,6 +153,10 @@ export function analysisSection(a) {
         `<li><a href="#" data-download="${escapeHtml(f.href)}" data-name="${escapeHtml(f.name)}">${escapeHtml(f.name)}</a></li>`,
     )
     .join('');
+  const stack = a.artifacts.find((f) => f.name === 'slices.bin.gz');
+  const slices = stack
+    ? `<div class="slices" data-slices="${escapeHtml(stack.href)}"><button>Scroll through the slices</button></div>`
+    : '';
   const versions = Object.entries(a.versions ?? {})
     .map(([k, v]) => `${escapeHtml(k)} ${escapeHtml(v)}`)
     .join(', ');
@@ -164,6 +168,7 @@ export function analysisSection(a) {
     (reasons ? `<ul class="reasons">${reasons}</ul>` : '') +
     keyNumbers(h) +
     (warnings ? `<h4>Warnings</h4><ul class="warnings">${warnings}</ul>` : '') +
+    slices +
     (pictures ? `<div class="pictures">${pictures}</div>` : '') +
     (files ? `<h4>Files</h4><ul class="files">${files}</ul>` : '') +
     (versions ? `<p class="versions">Engine: ${versions}</p>` : '') +

@@ -3,6 +3,7 @@
 // token and shown through blob: URLs, so no token ever appears in a URL.
 import { authorizeUrl, challengeS256, codeGrant, randomString, refreshGrant } from './pkce.js';
 import { escapeHtml, listControls, statsTable, studyRows, studyView, timelineView } from './render.js';
+import { gunzip, mountSlices, parseSliceStack } from './slices.js';
 
 const main = document.querySelector('main');
 const who = document.querySelector('#who');
@@ -136,6 +137,19 @@ async function studyPage(id) {
       .catch((err) =>
         img.replaceWith(Object.assign(document.createElement('p'), { className: 'error', textContent: err.message })),
       );
+  }
+  // The slice stack is several MB: fetched when asked for, not with the page.
+  for (const host of main.querySelectorAll('div[data-slices]')) {
+    host.querySelector('button').addEventListener('click', async (e) => {
+      e.target.disabled = true;
+      e.target.textContent = 'Loading the slices…';
+      try {
+        const blob = await api(host.dataset.slices, true);
+        mountSlices(host, parseSliceStack(await gunzip(new Uint8Array(await blob.arrayBuffer()))));
+      } catch (err) {
+        host.innerHTML = `<p class="error">${escapeHtml(err.message)}</p>`;
+      }
+    });
   }
   for (const a of main.querySelectorAll('a[data-download]')) {
     a.addEventListener('click', (e) => {

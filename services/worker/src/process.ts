@@ -28,6 +28,7 @@ const MEDIA_TYPES: Record<string, string> = {
   'lesions.nii.gz': 'application/gzip',
   'axial.png': 'image/png',
   'coronal.png': 'image/png',
+  'slices.bin.gz': 'application/gzip',
 };
 
 // Failures that a retry cannot fix: the job goes to the dead-letter queue at once, with its reason.

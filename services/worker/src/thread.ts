@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { axialMosaic, coronalView } from '@mic/analysis';
+import { axialMosaic, coronalView, sliceStack } from '@mic/analysis';
 import { parseDicom, readHu, type DicomFile, type HuFrames } from '@mic/dicom';
 import { AnalysisInputError, analyseSeries, derivedObjects, type SourceInput } from './analyse.js';
 import { referencedUids, restoreSource } from './identity.js';
@@ -89,6 +89,8 @@ try {
     // The same pictures, under the same names, as `mic analyze` writes.
     'axial.png': axialMosaic(a.result, a.series.volume.data),
     'coronal.png': coronalView(a.result, a.series.volume.data),
+    // The viewer's scrollable slices with the label maps over them.
+    'slices.bin.gz': sliceStack(a.result, a.series.volume.data),
   };
   let restored: Extract<ThreadMessage, { type: 'done' }>['restored'];
   if (input.restore) {
