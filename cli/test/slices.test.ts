@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '@mic/cli';
 import { decodeGray } from '@mic/analysis';
+import dcmjs from 'dcmjs';
 import { dataPath } from '../../test/support/data.js';
 
 const TRAIN = ['infnet-covid-semiseg', 'TrainingSet', 'MultiClassInfection-Train'];
@@ -146,4 +147,41 @@ describe('mic segment-slice and eval-slices', () => {
     expect(await run(['node', 'mic', ...args, '--model', dataPath(...TRAIN, 'GT', '3.png')])).not.toBe(0);
     expect(err.join('')).toMatch(/not JSON/);
   });
+
+  it("labels the lungs by the patient's sides on a slice of a prone patient (stored rotated by 180 degrees)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mic-prone-'));
+    const supine = dataPath('covid-ny-sbu-slices', 'A002304', 'axial', '19001231-076.dcm');
+    const prone = join(dir, 'prone.dcm');
+    writeFileSync(prone, rotated(readFileSync(supine)));
+    const labels: Record<string, ReturnType<typeof decodeGray>> = {};
+    for (const [name, file] of [
+      ['supine', supine],
+      ['prone', prone],
+    ]) {
+      const args = ['segment-slice', file, '--method', 'hu', '--out', join(dir, `${name}-l.png`)];
+      expect(await run(['node', 'mic', ...args, '--lung-out', join(dir, `${name}-lung.png`)])).toBe(0);
+      labels[name] = decodeGray(readFileSync(join(dir, `${name}-lung.png`)));
+      labels[`${name}-l`] = decodeGray(readFileSync(join(dir, `${name}-l.png`)));
+    }
+    // the same lungs and lesions, pixel for pixel once turned back: the right lung stays 1
+    const turned = (px: Uint8Array) => Uint8Array.from(px).reverse();
+    expect(labels.supine.pixels.some((v) => v === 1) && labels.supine.pixels.some((v) => v === 2)).toBe(true);
+    expect(Buffer.from(turned(labels.prone.pixels)).equals(Buffer.from(labels.supine.pixels))).toBe(true);
+    expect(Buffer.from(turned(labels['prone-l'].pixels)).equals(Buffer.from(labels['supine-l'].pixels))).toBe(true);
+  }, 60000);
 });
+
+/** The slice as a prone acquisition stores it: pixels rotated by 180 degrees, rows and columns pointing the other way. */
+function rotated(bytes: Buffer): Buffer {
+  const { DicomMessage, DicomMetaDictionary } = dcmjs.data;
+  dcmjs.log.setLevel('error');
+  const dict = DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  const ds = DicomMetaDictionary.naturalizeDataset(dict.dict);
+  const pixels = new Int16Array(ds.PixelData[0]);
+  ds.PixelData = [Int16Array.from(pixels).reverse().buffer];
+  const [a, b, c, d, e, f] = ds.ImageOrientationPatient.map(Number);
+  ds.ImageOrientationPatient = [-a, -b, -c, -d, -e, -f];
+  ds.PatientPosition = 'HFP';
+  dict.dict = DicomMetaDictionary.denaturalizeDataset(ds);
+  return Buffer.from(dict.write());
+}

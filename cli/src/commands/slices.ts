@@ -34,7 +34,8 @@ import {
   TRUE_HU_LUNG,
   type LabelledSlice,
 } from '@mic/analysis';
-import { parseDicom, readHu } from '@mic/dicom';
+import { displayFlips, parseDicom, readHu } from '@mic/dicom';
+import { flipPlane } from '@mic/imaging';
 import { CliError } from '../errors.js';
 import { Pool, threadCount } from '../analysis/pool.js';
 import { loadModel, MODELS, readBytes } from '../analysis/slice-models.js';
@@ -46,7 +47,15 @@ interface HuSlice {
   width: number;
   height: number;
   spacingMm: number;
+  /** How the pixels were flipped into display order (DICOM of a prone patient, a mirrored series): undone on output. */
+  flip: { columns: boolean; rows: boolean };
 }
+
+const NO_FLIP = { columns: false, rows: false };
+
+/** Labels back in the input's own pixel order. */
+const unflip = (s: HuSlice, labels: Uint8Array) =>
+  s.flip.columns || s.flip.rows ? flipPlane(labels, s.width, s.height, s.flip.columns, s.flip.rows) : labels;
 
 /** A slice in HU: DICOM through its rescale, PNG/JPEG (windowed) through the image's own histogram. */
 async function loadSlice(path: string): Promise<HuSlice> {
@@ -55,17 +64,22 @@ async function loadSlice(path: string): Promise<HuSlice> {
     if (isPng(bytes) || isJpeg(bytes)) {
       const img = decodeGray(bytes);
       const hu = applyCalibration(img.pixels, calibrateWindowed(img.pixels));
-      return { windowed: true, hu, width: img.width, height: img.height, spacingMm: ASSUMED_FIELD_MM / img.width };
+      const spacingMm = ASSUMED_FIELD_MM / img.width;
+      return { windowed: true, hu, width: img.width, height: img.height, spacingMm, flip: NO_FLIP };
     }
     const { frames, info } = await readHu(parseDicom(bytes));
     if (info.numberOfFrames !== 1) throw new Error(`expected one frame, found ${info.numberOfFrames}`);
     const spacing = info.frames[0]?.pixelSpacing?.[1] ?? 0.7;
+    // The lung sides and the network expect display order (the patient's right on the image's left, anterior up).
+    const flip = displayFlips(info.frames[0]?.orientation);
+    const hu = Float32Array.from(frames[0]);
     return {
       windowed: false,
-      hu: Float32Array.from(frames[0]),
+      hu: flip.columns || flip.rows ? flipPlane(hu, info.columns, info.rows, flip.columns, flip.rows) : hu,
       width: info.columns,
       height: info.rows,
       spacingMm: spacing,
+      flip,
     };
   } catch (err) {
     throw new CliError(`${path}: ${(err as Error).message.split('\n')[0]}`);
@@ -136,7 +150,7 @@ function pairs(imagesDir: string, labelsDir: string): [string, string, string][]
   return keys.map((k) => [k, imgs.get(k)!, labs.get(k)!]);
 }
 
-type Labelled = LabelledSlice & { windowed: boolean };
+type Labelled = LabelledSlice & { windowed: boolean; flip: HuSlice['flip'] };
 
 async function loadLabelled(imagesDir: string, labelsDir: string): Promise<Labelled[]> {
   const out: Labelled[] = [];
@@ -150,7 +164,9 @@ async function loadLabelled(imagesDir: string, labelsDir: string): Promise<Label
     }
     if (truth.width !== s.width || truth.height !== s.height)
       throw new CliError(`${name}: image is ${s.width}x${s.height} but label is ${truth.width}x${truth.height}`);
-    out.push({ name, ...s, lungs: sliceLungMask(s.hu, s.width, s.height, lungOptions(s)), truth: truth.pixels });
+    // scored in display order, as segmented; the labels scored are written back in the image's own order
+    const pixels = unflip(s, truth.pixels);
+    out.push({ name, ...s, lungs: sliceLungMask(s.hu, s.width, s.height, lungOptions(s)), truth: pixels });
   }
   return out;
 }
@@ -218,8 +234,8 @@ export function registerSlices(program: Command): void {
         lung: lungOptions(s),
         unetProbabilities: net,
       });
-      writePng(o.out, r.lesions, s.width, s.height);
-      if (o.lungOut) writePng(o.lungOut, r.lungs, s.width, s.height);
+      writePng(o.out, unflip(s, r.lesions), s.width, s.height);
+      if (o.lungOut) writePng(o.lungOut, unflip(s, r.lungs), s.width, s.height);
       let lung = 0;
       let ggo = 0;
       let cons = 0;
@@ -278,8 +294,8 @@ export function registerSlices(program: Command): void {
         const model = o.cv === undefined ? loadModel(method, o.model) : undefined;
         const slices = await loadLabelled(o.images, o.labels);
         if (o.predOut) makeDir(o.predOut);
-        const save = (name: string, labels: Uint8Array, width: number, height: number) => {
-          if (o.predOut) writePng(join(o.predOut, `${name}.png`), labels, width, height);
+        const save = (s: Labelled, labels: Uint8Array) => {
+          if (o.predOut) writePng(join(o.predOut, `${s.name}.png`), unflip(s, labels), s.width, s.height);
         };
         let result: Record<string, unknown>;
         if (o.cv !== undefined) {
@@ -299,7 +315,7 @@ export function registerSlices(program: Command): void {
               : method === 'mlp' || method === 'context'
                 ? crossValidateTrained(slices, k, seed, {}, method)
                 : crossValidate(method, slices, k, seed);
-          slices.forEach((s, i) => save(s.name, cv.labels[i], s.width, s.height));
+          slices.forEach((s, i) => save(s, cv.labels[i]));
           result = {
             method,
             protocol: `${k}-fold CV, seed ${cv.seed}`,
@@ -336,7 +352,7 @@ export function registerSlices(program: Command): void {
                       lesion: bands(s),
                       lung: lungOptions(s),
                     });
-                save(s.name, r.lesions, width, height);
+                save(s, r.lesions);
                 return { name: s.name, ...scoreSlice(r.lesions, s.truth) };
               }),
             );

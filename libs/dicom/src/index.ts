@@ -17,4 +17,4 @@ export { assembleSeries } from './volume/assemble.js';
 export { chooseSeries, inputNotes } from './volume/choose.js';
 export type { AssembleOptions, AssembleResult, SeriesVolume } from './volume/assemble.js';
 export { flipAxis } from './volume/reorient.js';
-export { isProjection, slicePlane, type SlicePlane } from './volume/plane.js';
+export { displayFlips, isProjection, slicePlane, type SlicePlane } from './volume/plane.js';

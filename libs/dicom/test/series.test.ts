@@ -1,6 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import dcmjs from 'dcmjs';
-import { assembleSeries, chooseSeries, inputNotes, isProjection, parseDicom, slicePlane } from '@mic/dicom';
+import {
+  assembleSeries,
+  chooseSeries,
+  displayFlips,
+  inputNotes,
+  isProjection,
+  parseDicom,
+  slicePlane,
+} from '@mic/dicom';
 import { dataFile, dataFolder, mismatches } from './support.js';
 
 /** A copy of a DICOM file with some top-level elements (tag -> values) replaced, written back with dcmjs. */
@@ -197,5 +205,16 @@ describe('slice plane and projections', () => {
     expect(isProjection('ORIGINAL\\PRIMARY\\AXIAL', 'Thorax MIP 8mm')).toBe(true);
     expect(isProjection('ORIGINAL\\PRIMARY\\AXIAL', 'Lung 1.0 B70f')).toBe(false);
     expect(isProjection(undefined, 'Chest multiple')).toBe(false);
+  });
+
+  it('finds the flips that bring a slice to display order', () => {
+    const none = { columns: false, rows: false };
+    expect(displayFlips([1, 0, 0, 0, 1, 0])).toEqual(none); // supine axial
+    expect(displayFlips([-1, 0, 0, 0, -1, 0])).toEqual({ columns: true, rows: true }); // prone axial
+    expect(displayFlips('1\\0\\0\\0\\0\\-1')).toEqual(none); // coronal, rows going down
+    expect(displayFlips([1, 0, 0, 0, 0, 1])).toEqual({ columns: false, rows: true });
+    expect(displayFlips([0, 1, 0, 0, 0, -1])).toEqual(none); // sagittal, anterior on the left
+    expect(displayFlips([0, -1, 0, 0, 0, -1])).toEqual({ columns: true, rows: false });
+    expect(displayFlips(undefined)).toEqual(none);
   });
 });

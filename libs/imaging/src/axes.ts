@@ -125,3 +125,19 @@ export function fromPatientOrder<T extends VoxelArray>(
     direction: [...like.direction],
   };
 }
+
+/** A 2D image (row by row) with its columns and/or rows reversed; its own inverse. */
+export function flipPlane<T extends VoxelArray>(
+  data: T,
+  width: number,
+  height: number,
+  columns: boolean,
+  rows: boolean,
+): T {
+  const out = new (data.constructor as Ctor<T>)(data.length);
+  for (let y = 0; y < height; y++) {
+    const src = (rows ? height - 1 - y : y) * width;
+    for (let x = 0; x < width; x++) out[y * width + x] = data[src + (columns ? width - 1 - x : x)];
+  }
+  return out;
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  flipPlane,
   fromPatientOrder,
   isPatientOrder,
   isReformat,
@@ -68,5 +69,12 @@ describe('patient order', () => {
         for (let i = 0; i < p.dims[0]; i++)
           expect(v.data[view.offset(i, j, k)]).toBe(p.data[i + p.dims[0] * (j + p.dims[1] * k)]);
     expect(() => fromPatientOrder(v, p)).toThrow(/does not match/);
+  });
+
+  it('flips a plane by columns and rows, and back', () => {
+    const a = Uint8Array.from([1, 2, 3, 4, 5, 6]); // 3 x 2
+    expect(Array.from(flipPlane(a, 3, 2, true, false))).toEqual([3, 2, 1, 6, 5, 4]);
+    expect(Array.from(flipPlane(a, 3, 2, false, true))).toEqual([4, 5, 6, 1, 2, 3]);
+    expect(Array.from(flipPlane(flipPlane(a, 3, 2, true, true), 3, 2, true, true))).toEqual(Array.from(a));
   });
 });

@@ -31,3 +31,22 @@ export function isProjection(imageType: unknown, description: unknown): boolean 
     .map((t) => t.trim());
   return types.some((t) => PROJECTION_TYPES.has(t)) || PROJECTION_WORDS.test(String(description ?? ''));
 }
+
+/**
+ * The flips that put a slice in display order, from its Image Orientation (Patient): columns so that the patient's
+ * right is on the image's left (on a sagittal slice, anterior on the left), rows so that anterior (axial) or
+ * superior (coronal, sagittal) is at the top. A prone patient's axial slice needs both. None when unknown.
+ */
+export function displayFlips(iop: unknown): { columns: boolean; rows: boolean } {
+  const v = Array.isArray(iop) ? iop.map(Number) : typeof iop === 'string' ? iop.split('\\').map(Number) : [];
+  if (v.length !== 6 || v.some((x) => !Number.isFinite(x))) return { columns: false, rows: false };
+  const dominant = (a: number[]) => a.map(Math.abs).indexOf(Math.max(...a.map(Math.abs)));
+  const r = dominant(v.slice(0, 3));
+  const c = dominant(v.slice(3, 6));
+  return {
+    // along the row: towards the patient's left (x) or posterior (y) is the display direction
+    columns: r === 0 ? v[0] < 0 : r === 1 ? v[1] < 0 : false,
+    // down the column: posterior (y) or inferior (z)
+    rows: c === 1 ? v[4] < 0 : c === 2 ? v[5] > 0 : false,
+  };
+}
