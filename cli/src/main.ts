@@ -9,6 +9,7 @@ import { registerPlatform } from './commands/platform.js';
 import { registerDeid } from './commands/deid.js';
 import { registerSlices } from './commands/slices.js';
 import { registerDemo } from './commands/demo.js';
+import { registerModels } from './commands/models.js';
 
 export function buildProgram(): Command {
   const program = new Command('mic')
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     registerSlices,
     registerPlatform,
     registerDemo,
+    registerModels,
   ]) {
     register(program);
   }

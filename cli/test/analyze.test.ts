@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,6 +87,30 @@ describe('mic analyze on an LIDC slab (healthy lungs, DICOM input)', () => {
     expect(json).toContain('mic-analysis');
     expect(json).toContain(String(report.lung.right.volumeMl));
     expect(json).toContain('Negative for pneumonia');
+  });
+
+  it('stamps the engine digest that `mic models list` shows into the report, the SEG and the SR', async () => {
+    const listed = [] as string[];
+    const spy = jest
+      .spyOn(process.stdout, 'write')
+      .mockImplementation((c: string | Uint8Array) => (listed.push(String(c)), true));
+    try {
+      expect(await run(['node', 'mic', 'models', 'list', '--json'])).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    const registry = JSON.parse(listed.join(''));
+    const hu = registry.engines.find((e: { lesions: string }) => e.lesions === report.versions.lesions);
+    expect(report.versions.engine).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(hu.engine).toBe(report.versions.engine);
+    const seg = parseDicom(new Uint8Array(readFileSync(join(dir, 'seg.dcm')))).dataset;
+    const algorithm = list(list(seg.SegmentSequence)[0].SegmentationAlgorithmIdentificationSequence)[0];
+    expect(algorithm.AlgorithmParameters).toBe(`engine ${report.versions.engine}`);
+    expect(readFileSync(join(dir, 'sr.dcm')).includes(`engine ${report.versions.engine}`)).toBe(true);
+    // the shipped slice models with the digest of their files
+    const unet = registry.sliceModels.find((m: { method: string }) => m.method === 'unet');
+    const bytes = readFileSync(new URL('../../libs/analysis/models/slice-unet.json', import.meta.url));
+    expect(unet.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
   });
 
   it('says the slab cuts off the apices and the bases', () => {

@@ -63,7 +63,11 @@ export function derivedObjects(
   uids?: DerivedUids,
 ): { seg: Uint8Array; sr: Uint8Array } {
   const rep = r.report;
-  const algorithm = { name: 'mic-analysis', version: `${rep.versions.analysis} (${rep.versions.lesions})` };
+  const algorithm = {
+    name: 'mic-analysis',
+    version: `${rep.versions.analysis} (${rep.versions.lesions})`,
+    ...(rep.versions.engine ? { parameters: `engine ${rep.versions.engine}` } : {}),
+  };
   const seg = writeSeg({
     source,
     labels: { data: labels, dims: r.dims as [number, number, number] },

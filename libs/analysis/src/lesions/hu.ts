@@ -107,5 +107,6 @@ export function partitionByHu(
 export const huBandMethod: LesionMethod = {
   name: 'hu',
   version: '1',
+  defaults: HU_DEFAULTS,
   partition: (hu, lungLabels, opts) => partitionByHu(hu, lungLabels, opts as HuBandOptions),
 };

@@ -232,5 +232,6 @@ export function partitionByKmeans(
 export const kmeansMethod: LesionMethod = {
   name: 'kmeans',
   version: '1',
+  defaults: KMEANS_DEFAULTS,
   partition: (hu, lungLabels, opts) => partitionByKmeans(hu, lungLabels, opts as KmeansOptions),
 };

@@ -23,5 +23,7 @@ export interface LesionOptions {
 export interface LesionMethod {
   name: string;
   version: string;
+  /** The method's default parameters (part of the engine's identity digest). */
+  defaults?: object;
   partition(hu: HuVolume, lungLabels: Volume<Uint8Array>, opts?: LesionOptions): Volume<Uint8Array>;
 }

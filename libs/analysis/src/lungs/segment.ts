@@ -51,7 +51,7 @@ export interface LungSegmentation {
   version: string;
 }
 
-const DEFAULTS: Required<LungSegmentationOptions> = {
+export const LUNG_DEFAULTS: Required<LungSegmentationOptions> = {
   bodyThresholdHu: -500,
   airThresholdHu: -400,
   lowHu: -200,
@@ -72,7 +72,7 @@ export function segmentLungs(
   volume: Volume<Int16Array | Float32Array>,
   options: LungSegmentationOptions = {},
 ): LungSegmentation {
-  const o = { ...DEFAULTS, ...options };
+  const o = { ...LUNG_DEFAULTS, ...options };
   const warnings: string[] = [];
   const d = volume.direction;
   if (Math.abs(d[8]) < 0.9) warnings.push('volume is not axial: lung segmentation assumes axial slices');

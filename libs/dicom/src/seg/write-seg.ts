@@ -155,6 +155,7 @@ function segmentItem(spec: SegmentSpec, number: number, algorithm: AlgorithmIden
         AlgorithmFamilyCodeSequence: [codeItem(algorithm.family ?? CODES.artificialIntelligence)],
         AlgorithmName: algorithm.name,
         AlgorithmVersion: algorithm.version,
+        ...(algorithm.parameters ? { AlgorithmParameters: algorithm.parameters } : {}),
       },
     ],
     SegmentedPropertyCategoryCodeSequence: [codeItem(spec.category)],

@@ -82,6 +82,9 @@ function algorithmItems(algorithm: AlgorithmIdentification): Item[] {
   return [
     text('HAS CONCEPT MOD', DCM('111001', 'Algorithm Name'), algorithm.name),
     text('HAS CONCEPT MOD', DCM('111003', 'Algorithm Version'), algorithm.version),
+    ...(algorithm.parameters
+      ? [text('HAS CONCEPT MOD', DCM('111002', 'Algorithm Parameters'), algorithm.parameters)]
+      : []),
   ];
 }
 

@@ -36,6 +36,8 @@ export interface AlgorithmIdentification {
   name: string;
   version: string;
   family?: Code;
+  /** What pins the algorithm down beyond its version (e.g. the digest of its parameters and model). */
+  parameters?: string;
 }
 
 export const IMPLEMENTATION_CLASS_UID = '2.25.211443665772635168349658258674567993446';
