@@ -23,7 +23,8 @@ import {
 
 jest.setTimeout(300_000);
 
-const config = await isolatedConfig();
+// reconcile the queue every second: a lost job is sent again within the test's patience
+const config = await isolatedConfig({ ingest: { reconcileMs: 1000 } });
 const s3 = createS3Client(config);
 
 interface Row {
@@ -191,6 +192,23 @@ describe('ingest on the local stack', () => {
       expect(value(/mic_ingest_instances_total\{[^}]*outcome="stored"[^}]*\} (\d+)/)).toBeGreaterThanOrEqual(11);
       expect(value(/mic_queue_depth\{[^}]*state="prioritized"[^}]*\} (\d+)/)).toBeGreaterThanOrEqual(1);
       expect(metrics).toMatch(/mic_stage_duration_seconds_bucket\{[^}]*stage="deidentify"/);
+    });
+
+    it('sends a job the queue lost again, under the same id: the catalogue is the record', async () => {
+      const [study] = await studiesOf(studyUid);
+      const [job] = await jobsOf(study.id);
+      const id = job.id!;
+      await job.remove(); // as if Redis had restarted without its data
+      expect(await queue.getJob(id)).toBeUndefined();
+      const back = await waitFor(
+        'the lost job to be sent again',
+        30_000,
+        async () => (await queue.getJob(id)) ?? undefined,
+      );
+      expect(back.data).toMatchObject({ studyId: Number(study.id), revision: 1 });
+      const requeued = await rows(`SELECT detail FROM audit WHERE action = 'analysis.requeued'`);
+      expect(requeued.map((r) => (r.detail as { jobId: string }).jobId)).toContain(id);
+      expect(await jobsOf(study.id)).toHaveLength(1);
     });
   });
 

@@ -78,6 +78,21 @@ export async function unenqueuedAnalyses(db: Db, studyId?: number): Promise<Outb
   }));
 }
 
+/** Analyses sent to the queue and not finished (queued or running): the jobs the queue must still hold. */
+export async function openEnqueuedAnalyses(db: Db, limit = 1000): Promise<{ id: number; jobId: string }[]> {
+  const { rows } = await db.query(
+    `SELECT id, job_id FROM analyses WHERE enqueued_at IS NOT NULL AND status IN ('queued', 'running')
+     ORDER BY id LIMIT $1`,
+    [limit],
+  );
+  return rows.map((r) => ({ id: Number(r.id), jobId: r.job_id }));
+}
+
+/** Back into the outbox: the next flush sends the job again, under the same id. */
+export async function markUnenqueued(db: Db, analysisId: number): Promise<void> {
+  await db.query('UPDATE analyses SET enqueued_at = NULL, updated_at = now() WHERE id = $1', [analysisId]);
+}
+
 export async function markEnqueued(db: Db, analysisId: number): Promise<void> {
   await db.query('UPDATE analyses SET enqueued_at = now(), updated_at = now() WHERE id = $1', [analysisId]);
 }

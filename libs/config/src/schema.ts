@@ -91,6 +91,13 @@ export const configSchema = z
         maxSliceThicknessMm: z.coerce.number().positive().default(5),
         analysisVersion: z.string().min(1).default('1'),
         retryMaxMs: z.coerce.number().int().min(100).default(30000),
+        // How often the catalogue's queued and running analyses are checked against the queue; a job the queue lost
+        // (Redis restarted without its data) is sent again.
+        reconcileMs: z.coerce
+          .number()
+          .int()
+          .min(1000)
+          .default(5 * 60 * 1000),
         stowMaxBytes: z.coerce
           .number()
           .int()

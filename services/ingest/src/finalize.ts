@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import {
   audit,
   markEnqueued,
+  markUnenqueued,
+  openEnqueuedAnalyses,
   planRevision,
   recordAnalysis,
   recordSelection,
@@ -89,6 +91,25 @@ export async function flushOutbox(ctx: IngestContext, studyId?: number): Promise
     sent++;
   }
   return sent;
+}
+
+/**
+ * Analyses whose job the queue no longer holds (Redis restarted without its data, a job removed by hand) go back to
+ * the outbox, so the next flush sends them again: the catalogue, not Redis, is the record of what must be analysed.
+ * Returns how many.
+ */
+export async function reconcileQueue(ctx: IngestContext): Promise<number> {
+  let requeued = 0;
+  for (const a of await openEnqueuedAnalyses(ctx.pool)) {
+    if (ctx.stopping()) break;
+    const job = await withTimeout(ctx.queue.getJob(a.jobId), 10_000, 'queue (Redis) did not answer');
+    if (job) continue;
+    await markUnenqueued(ctx.pool, a.id);
+    await audit(ctx.pool, { actor: 'ingest', action: 'analysis.requeued', detail: { analysis: a.id, jobId: a.jobId } });
+    ctx.log.warn({ analysis: a.id, jobId: a.jobId }, 'job missing from the queue: sent again');
+    requeued++;
+  }
+  return requeued;
 }
 
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

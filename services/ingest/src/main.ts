@@ -17,6 +17,7 @@ import {
 import { Counter } from 'prom-client';
 import type { IngestContext, IngestHooks, IngestMetrics } from './context.js';
 import { followOnce, Stopped } from './follower.js';
+import { reconcileQueue } from './finalize.js';
 import { OrthancClient } from './orthanc.js';
 import { handleStow } from './stow.js';
 
@@ -99,8 +100,13 @@ export async function startIngest(config: Config, hooks: IngestHooks = {}): Prom
   const loop = (async () => {
     await ready;
     let lastError = '';
+    let reconciled = 0;
     for (let failures = 0; !stopping;) {
       try {
+        if (Date.now() - reconciled >= config.ingest.reconcileMs) {
+          await reconcileQueue(ctx);
+          reconciled = Date.now();
+        }
         await followOnce(ctx, orthanc);
         if (lastError) log.info('change feed recovered');
         failures = 0;
