@@ -142,7 +142,7 @@ export const configSchema = z
         // Where the analysis runs: the engine has CPU kernels only; 'gpu' is refused until it has GPU kernels.
         device: z.enum(['cpu', 'gpu']).default('cpu'),
         lesionMethod: z.enum(['hu', 'kmeans']).default('hu'),
-        // Largest series analysed, in voxels (about 12 bytes each at the peak: 200 M = 780 slices of 512 x 512 in
+        // Largest series analysed, in voxels (about 14 bytes each at the peak: 200 M = 780 slices of 512 x 512 in
         // the chart's 3 GiB); a larger one is refused with its size rather than left to exhaust the memory.
         maxVoxels: z.coerce.number().int().min(1).default(200_000_000),
         // Send SEG and SR back to the Orthanc the study came from.
