@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 // The viewer's modules are plain browser JavaScript; these run them under Node's Web Crypto.
 import { sliceStack, type AnalysisResult } from '@mic/analysis';
 import { authorizeUrl, base64url, challengeS256, codeGrant, randomString } from '../web/pkce.js';
-import { gunzip, parseSliceStack, sliceRgba } from '../web/slices.js';
+import { gunzip, parseSliceStack, sliceRgba, view } from '../web/slices.js';
 import {
   analysisSection,
   escapeHtml,
@@ -211,6 +211,15 @@ describe('slice stack', () => {
     expect(px(3)).toEqual([0, 0, 0]);
     expect(px(6)).toEqual([80, 170, 255]); // consolidation at the lung's edge: the outline wins
     expect(Array.from(sliceRgba(stack, 0, false).subarray(20, 23))).toEqual([128, 128, 128]);
+    // the coronal section through row 1: 4 x 2, the superior slice on top; the GGO pixel lies on the lung's lower
+    // edge there (the slice below holds no lung), so it is outlined
+    const coronal = view(stack, 'coronal', 1);
+    expect([coronal.width, coronal.height, coronal.count]).toEqual([4, 2, 3]);
+    const c = sliceRgba(stack, 1, true, 'coronal');
+    expect(c.length).toBe(4 * 2 * 4);
+    expect(Array.from(c.subarray(4, 7))).toEqual([80, 170, 255]);
+    expect(Array.from(sliceRgba(stack, 1, false, 'coronal').subarray(4, 7))).toEqual([128, 128, 128]);
+    expect(Array.from(c.subarray(16, 19))).toEqual([0, 0, 0]); // the inferior slice: no lung
   });
 
   it('refuses what is not a slice stack, or is cut short', async () => {

@@ -29,61 +29,90 @@ export function parseSliceStack(raw) {
 }
 
 /**
- * RGBA pixels of slice `s`: grey, GGO and consolidation tinted, each lung outlined (or the CT alone). A label byte
- * holds the lung in bits 0-1 (1 right, 2 left) and the lesion in bits 2-3 (1 GGO, 2 consolidation).
+ * Width, height and stack index of each pixel of one view: an axial slice `s` as stored, or the coronal section
+ * through row `s` (superior at the top, one pixel row per slice).
  */
-export function sliceRgba(stack, s, overlay = true) {
-  const { width: w, height: h } = stack.header;
-  const off = s * w * h;
+export function view(stack, plane, s) {
+  const { width: w, height: h, slices } = stack.header;
+  return plane === 'coronal'
+    ? { width: w, height: slices, count: h, at: (x, y) => y * w * h + s * w + x }
+    : { width: w, height: h, count: slices, at: (x, y) => s * w * h + y * w + x };
+}
+
+/**
+ * RGBA pixels of a view (axial slice by default): grey, GGO and consolidation tinted, each lung outlined (or the CT
+ * alone). A label byte holds the lung in bits 0-1 (1 right, 2 left) and the lesion in bits 2-3 (1 GGO, 2
+ * consolidation).
+ */
+export function sliceRgba(stack, s, overlay = true, plane = 'axial') {
+  const { width: w, height: h, at } = view(stack, plane, s);
   const out = new Uint8ClampedArray(w * h * 4);
+  const sideAt = (x, y) => stack.labels[at(x, y)] & 3;
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
-      const q = off + y * w + x;
+      const q = at(x, y);
       const g = stack.grey[q];
       let c = [g, g, g];
       const l = stack.labels[q];
       const side = l & 3;
       const lesion = l >> 2;
       if (overlay && lesion) c = c.map((v, t) => 0.45 * v + 0.55 * (lesion === 1 ? GGO : CONSOLIDATION)[t]);
-      if (overlay && side) {
-        // a pixel of one lung next to one that is not of it draws that lung's outline
-        const other = (p) => (stack.labels[p] & 3) !== side;
-        if (
-          (x > 0 && other(q - 1)) ||
-          (x < w - 1 && other(q + 1)) ||
-          (y > 0 && other(q - w)) ||
-          (y < h - 1 && other(q + w))
-        )
-          c = OUTLINE[side];
-      }
+      // a pixel of one lung next to one that is not of it draws that lung's outline
+      if (
+        overlay &&
+        side &&
+        ((x > 0 && sideAt(x - 1, y) !== side) ||
+          (x < w - 1 && sideAt(x + 1, y) !== side) ||
+          (y > 0 && sideAt(x, y - 1) !== side) ||
+          (y < h - 1 && sideAt(x, y + 1) !== side))
+      )
+        c = OUTLINE[side];
       out.set([c[0], c[1], c[2], 255], 4 * (y * w + x));
     }
   return out;
 }
 
-/** Shows a stack in `host`: a canvas, a slider, the slice's position, an overlay switch; wheel and arrow keys scroll. */
+/**
+ * Shows a stack in `host`: a canvas, axial or coronal, a slider, the position, an overlay switch; the mouse wheel and
+ * the arrow keys move through it. Coronal sections are stretched to true proportions.
+ */
 export function mountSlices(host, stack) {
-  const { width: w, height: h, slices, sliceMm } = stack.header;
+  const { slices, sliceMm, pixelMm } = stack.header;
   host.innerHTML =
-    `<canvas width="${w}" height="${h}" tabindex="0" aria-label="axial slices"></canvas>` +
-    `<div class="slice-controls"><input type="range" min="1" max="${slices}" value="${Math.ceil(slices / 2)}">` +
-    '<span class="slice-pos"></span><label><input type="checkbox" checked> overlay</label></div>';
+    `<canvas tabindex="0" aria-label="CT slices"></canvas>` +
+    '<div class="slice-controls"><select><option value="axial">axial</option><option value="coronal">coronal</option></select>' +
+    `<input type="range" min="1"><span class="slice-pos"></span><label><input type="checkbox" checked> overlay</label></div>`;
   const canvas = host.querySelector('canvas');
+  const plane = host.querySelector('select');
   const range = host.querySelector('input[type=range]');
   const overlay = host.querySelector('input[type=checkbox]');
   const pos = host.querySelector('.slice-pos');
   const ctx = canvas.getContext('2d');
   const draw = () => {
     const s = Number(range.value) - 1;
-    ctx.putImageData(new ImageData(sliceRgba(stack, s, overlay.checked), w, h), 0, 0);
-    pos.textContent = `slice ${s + 1} / ${slices} (${(s * sliceMm).toFixed(1)} mm below the top)`;
+    const v = view(stack, plane.value, s);
+    canvas.width = v.width;
+    canvas.height = v.height;
+    canvas.style.aspectRatio = `${v.width * pixelMm[0]} / ${v.height * (plane.value === 'coronal' ? sliceMm : pixelMm[1])}`;
+    ctx.putImageData(new ImageData(sliceRgba(stack, s, overlay.checked, plane.value), v.width, v.height), 0, 0);
+    pos.textContent =
+      plane.value === 'coronal'
+        ? `section ${s + 1} / ${v.count} (${(s * pixelMm[1]).toFixed(1)} mm behind the front of the image)`
+        : `slice ${s + 1} / ${slices} (${(s * sliceMm).toFixed(1)} mm below the top)`;
+  };
+  const reset = () => {
+    const count = view(stack, plane.value, 0).count;
+    range.max = String(count);
+    range.value = String(Math.ceil(count / 2));
+    draw();
   };
   const move = (d) => {
-    range.value = String(Math.min(slices, Math.max(1, Number(range.value) + d)));
+    range.value = String(Math.min(Number(range.max), Math.max(1, Number(range.value) + d)));
     draw();
   };
   range.addEventListener('input', draw);
   overlay.addEventListener('change', draw);
+  plane.addEventListener('change', reset);
   canvas.addEventListener(
     'wheel',
     (e) => {
@@ -98,5 +127,5 @@ export function mountSlices(host, stack) {
     e.preventDefault();
     move(d);
   });
-  draw();
+  reset();
 }
