@@ -11,6 +11,7 @@ import {
   studyRows,
   studyView,
   timelineView,
+  usageView,
 } from '../web/render.js';
 
 describe('PKCE', () => {
@@ -226,5 +227,33 @@ describe('slice stack', () => {
     expect(() => parseSliceStack(new TextEncoder().encode('P5\n4 3\n'))).toThrow(/not a mic slice stack/);
     const raw = await gunzip(sliceStack(result, hu));
     expect(() => parseSliceStack(raw.subarray(0, raw.length - 1))).toThrow(/truncated/);
+  });
+});
+
+describe('usage page', () => {
+  it("shows each society's contribution, analyses by status and turnaround, escaped", () => {
+    const html = usageView({
+      days: 30,
+      societies: [
+        {
+          society: 'A<script>',
+          patients: 3,
+          studies: 4,
+          instances: 1020,
+          storedBytes: 532_000_000,
+          quarantined: 1,
+          lastContribution: '2026-12-07T15:59:38.123Z',
+          analyses: { done: 3, failed: 1 },
+          recent: { done: 3, failed: 1, turnaroundMedianS: 29.4, turnaroundP90S: 41 },
+        },
+      ],
+    });
+    expect(html).toContain('A&lt;script&gt;');
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('532 MB');
+    expect(html).toContain('29 s / 41 s');
+    expect(html).toContain('2026-12-07 15:59:38');
+    expect(html).toContain('<td class="num">0</td>'); // nothing queued
+    expect(usageView({ days: 7, societies: [] })).toContain('No society in your scope');
   });
 });

@@ -194,3 +194,36 @@ export function studyView(study) {
     (study.analyses.length ? study.analyses.map(analysisSection).join('') : '<p class="empty">Not analysed yet.</p>')
   );
 }
+
+const bytes = (v) => {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return '–';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let x = v;
+  let u = 0;
+  while (x >= 1000 && u < units.length - 1) [x, u] = [x / 1000, u + 1];
+  return `${x < 10 && u ? x.toFixed(1) : x.toFixed(0)} ${units[u]}`;
+};
+
+/** Per society: what it contributed, what the platform did with it and how fast (the answer of /api/v1/usage). */
+export function usageView(usage) {
+  const statuses = ['queued', 'running', 'done', 'failed'];
+  const rows = usage.societies
+    .map(
+      (s) =>
+        `<tr><td>${escapeHtml(s.society)}</td><td class="num">${escapeHtml(s.patients)}</td>` +
+        `<td class="num">${escapeHtml(s.studies)}</td><td class="num">${escapeHtml(s.instances)}</td>` +
+        `<td class="num">${bytes(s.storedBytes)}</td><td class="num">${escapeHtml(s.quarantined)}</td>` +
+        statuses.map((k) => `<td class="num">${escapeHtml(s.analyses[k] ?? 0)}</td>`).join('') +
+        `<td class="num">${escapeHtml(s.recent.done)} / ${escapeHtml(s.recent.failed)}</td>` +
+        `<td class="num">${secs(s.recent.turnaroundMedianS)} / ${secs(s.recent.turnaroundP90S)}</td>` +
+        `<td>${escapeHtml((s.lastContribution ?? '–').replace('T', ' ').replace(/\.\d+Z$/, ''))}</td></tr>`,
+    )
+    .join('');
+  return (
+    `<p><a href="#/">← all studies</a></p><h2>Usage <small>last ${escapeHtml(usage.days)} days for the recent columns</small></h2>` +
+    '<table class="stats"><thead><tr><th>Society</th><th>Patients</th><th>Studies</th><th>Images</th><th>Stored</th>' +
+    '<th>Quarantined</th><th>Queued</th><th>Running</th><th>Done</th><th>Failed</th><th>Recent done / failed</th>' +
+    '<th>Turnaround median / p90</th><th>Last contribution (UTC)</th></tr></thead>' +
+    `<tbody>${rows || '<tr><td colspan="13" class="empty">No society in your scope.</td></tr>'}</tbody></table>`
+  );
+}

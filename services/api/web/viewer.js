@@ -2,7 +2,7 @@
 // list and study pages from the query API. Tokens stay in this tab's sessionStorage; files are fetched with the
 // token and shown through blob: URLs, so no token ever appears in a URL.
 import { authorizeUrl, challengeS256, codeGrant, randomString, refreshGrant } from './pkce.js';
-import { escapeHtml, listControls, statsTable, studyRows, studyView, timelineView } from './render.js';
+import { escapeHtml, listControls, statsTable, studyRows, studyView, timelineView, usageView } from './render.js';
 import { gunzip, mountSlices, parseSliceStack } from './slices.js';
 
 const main = document.querySelector('main');
@@ -101,7 +101,7 @@ async function listPage(params) {
   show(
     `<h2>Studies <small>${escapeHtml(list.total)} ${category ? `of category ${escapeHtml(category)}` : 'in your scope'}</small></h2>` +
       statsTable(stats) +
-      '<p><a href="#" id="export">Download results (CSV)</a></p>' +
+      '<p><a href="#" id="export">Download results (CSV)</a> · <a href="#/usage">Usage by society</a></p>' +
       listControls({ category, page, pageSize: PAGE, total: list.total }) +
       '<table class="studies"><thead><tr><th>Study</th><th>Society</th><th>Patient (pseudonym)</th><th>Date</th>' +
       '<th>Status</th><th>RSNA category</th><th>Involvement</th></tr></thead>' +
@@ -161,6 +161,10 @@ async function studyPage(id) {
 
 async function route() {
   try {
+    if (location.hash === '#/usage') {
+      show(usageView(await api('/api/v1/usage')));
+      return;
+    }
     const m = /^#\/studies\/([^/]+)$/.exec(location.hash);
     const query = location.hash.includes('?') ? location.hash.slice(location.hash.indexOf('?') + 1) : '';
     await (m ? studyPage(decodeURIComponent(m[1])) : listPage(new URLSearchParams(query)));
