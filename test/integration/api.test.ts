@@ -378,6 +378,11 @@ describe('query API and viewer on the local stack', () => {
 
   it('reports usage per society, a member its own', async () => {
     // After the statistics test: A holds 9 studies (8 analysed), B 6 (all analysed); no instances were seeded.
+    // One file refused, and one of mic's own SEGs seen coming back (recorded as skipped): one quarantined.
+    await pool.query(
+      `INSERT INTO quarantine (society_id, source, source_ref, reason) VALUES
+         ('A', 'stow', 'upload-1/part-3', 'not a DICOM file'), ('A', 'orthanc', 'x/y', 'skipped: SEG written by mic')`,
+    );
     const all = await json('/api/v1/usage', await accessToken(users.researcher));
     expect(all.status).toBe(200);
     const societies = all.body.societies as { society: string }[];
@@ -387,6 +392,7 @@ describe('query API and viewer on the local stack', () => {
       studies: 9,
       instances: 0,
       storedBytes: 0,
+      quarantined: 1,
       analyses: { done: 8 },
       recent: { done: 8, failed: 0, turnaroundMedianS: expect.any(Number) },
     });

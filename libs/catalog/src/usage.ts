@@ -38,7 +38,9 @@ export async function societyUsage(db: Db, society: string | null, days: number)
       [society],
     ),
     db.query(
-      `SELECT society_id AS society, count(*) AS n FROM quarantine WHERE ${inScope('society_id')} GROUP BY society_id`,
+      // results of mic's own that came back on the change feed are recorded there as skipped, not refused
+      `SELECT society_id AS society, count(*) AS n FROM quarantine
+       WHERE ${inScope('society_id')} AND reason NOT LIKE 'skipped:%' GROUP BY society_id`,
       [society],
     ),
     db.query(
