@@ -4,6 +4,7 @@ export * from './lesions/index.js';
 export * from './slices/index.js';
 export * from './quantify/index.js';
 export * from './pipeline.js';
+export * from './engine.js';
 export * from './refine.js';
 export * from './dicom-results.js';
 export * from './pictures/index.js';
