@@ -131,6 +131,15 @@ function lobarOf(map: Volume, lesions: Volume<Uint8Array>, scheme: string): Loba
   return lobar;
 }
 
+/**
+ * Threads pay only where the main thread keeps a core of its own: on 2 cores two threads made RICORD slower (10.3 s
+ * against 8.9 s) and 0.5 GB heavier (docs/benchmarks.md), so none there.
+ */
+function defaultThreads(): number {
+  const cores = availableParallelism();
+  return cores > 2 ? Math.min(4, cores - 1) : 0;
+}
+
 // `mic analyze` (analysis engine). `segment-slice` and `eval-slices` live in slices.ts.
 export function registerAnalysis(program: Command): void {
   program
@@ -141,8 +150,8 @@ export function registerAnalysis(program: Command): void {
     .option('--method <name>', 'lesion partition: hu | kmeans', 'hu')
     .option(
       '--threads <n>',
-      'worker threads for decoding and lesions (0: none)',
-      String(Math.min(2, availableParallelism())),
+      'worker threads for decoding and lesions (0: none; default: none on 2 cores or fewer, else one per spare core, 4 at most)',
+      String(defaultThreads()),
     )
     .option('--lobes <nii>', 'lobe label map of the same CT (e.g. TotalSegmentator): adds the 25-point lobar score')
     .option('--lobe-labels <scheme>', `lobe label values: ${Object.keys(LOBE_LABELS).join(' | ')}`, 'totalseg-v2')
