@@ -150,7 +150,7 @@ export function registerAnalysis(program: Command): void {
     .option('--method <name>', 'lesion partition: hu | kmeans', 'hu')
     .option(
       '--threads <n>',
-      'worker threads for decoding and lesions (0: none; default: none on 2 cores or fewer, else one per spare core, 4 at most)',
+      'worker threads for decoding and lesions (0: none; default 0 on 2 cores or fewer, else the spare cores, 4 at most)',
       String(defaultThreads()),
     )
     .option('--lobes <nii>', 'lobe label map of the same CT (e.g. TotalSegmentator): adds the 25-point lobar score')

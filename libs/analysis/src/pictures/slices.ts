@@ -21,12 +21,12 @@ export interface SliceStackHeader {
 }
 
 /**
- * The analysed CT as a stack of axial slices for scrolling in the viewer: grey values in the lung window, one label
- * byte per pixel (lung 1 right / 2 left, plus 4 x lesion 1 GGO / 2 consolidation), in radiological order (the patient's right on the
- * image's left, anterior at the top), slice 0 the most superior. At most `maxSize` pixels a side (blocks averaged,
- * the block's most frequent label) and slices at least `minSliceMm` apart: a preview for reading the result, not a
- * diagnostic series (the PACS holds that, with the SEG over it). Layout: the magic line, a JSON header line, then
- * width x height x slices grey bytes and as many label bytes; gzip-compressed.
+ * The analysed CT as a stack of axial slices for scrolling in the viewer: grey values in the lung window and one
+ * label byte per pixel (lung 1 right / 2 left, plus 4 x lesion 1 GGO / 2 consolidation), in radiological order (the
+ * patient's right on the image's left, anterior at the top), slice 0 the most superior. At most `maxSize` pixels a
+ * side (blocks averaged, the block's most frequent label) and slices at least `minSliceMm` apart: a preview for
+ * reading the result, not a diagnostic series (the PACS holds that, with the SEG over it). Layout: the magic line, a
+ * JSON header line, then width x height x slices grey bytes and as many label bytes; gzip-compressed.
  */
 export function sliceStack(r: AnalysisResult, hu: ArrayLike<number>, maxSize = 256, minSliceMm = 1.25): Uint8Array {
   const view = patientView(r.lungs);
