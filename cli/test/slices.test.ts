@@ -168,6 +168,18 @@ describe('mic segment-slice and eval-slices', () => {
     expect(labels.supine.pixels.some((v) => v === 1) && labels.supine.pixels.some((v) => v === 2)).toBe(true);
     expect(Buffer.from(turned(labels.prone.pixels)).equals(Buffer.from(labels.supine.pixels))).toBe(true);
     expect(Buffer.from(turned(labels['prone-l'].pixels)).equals(Buffer.from(labels['supine-l'].pixels))).toBe(true);
+    // eval-slices scores the prone slice against labels in its own pixel order, and writes its labels back so
+    for (const name of ['supine', 'prone']) {
+      for (const d of ['imgs', 'labels']) mkdirSync(join(dir, name, d), { recursive: true });
+      writeFileSync(join(dir, name, 'imgs', 'a.dcm'), readFileSync(name === 'prone' ? prone : supine));
+      writeFileSync(join(dir, name, 'labels', 'a.png'), readFileSync(join(dir, `${name}-l.png`)));
+      out.length = 0;
+      const args = ['eval-slices', '--images', join(dir, name, 'imgs'), '--labels', join(dir, name, 'labels')];
+      const pred = join(dir, name, 'pred');
+      expect(await run(['node', 'mic', ...args, '--method', 'hu', '--json', '--pred-out', pred])).toBe(0);
+      expect(JSON.parse(out.join('')).mean.infection).toBe(1);
+      expect(readFileSync(join(pred, 'a.png')).equals(readFileSync(join(dir, `${name}-l.png`)))).toBe(true);
+    }
   }, 60000);
 });
 
