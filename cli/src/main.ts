@@ -10,6 +10,7 @@ import { registerDeid } from './commands/deid.js';
 import { registerSlices } from './commands/slices.js';
 import { registerDemo } from './commands/demo.js';
 import { registerModels } from './commands/models.js';
+import { registerPacs } from './commands/pacs.js';
 
 export function buildProgram(): Command {
   const program = new Command('mic')
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     registerPlatform,
     registerDemo,
     registerModels,
+    registerPacs,
   ]) {
     register(program);
   }

@@ -22,6 +22,12 @@ export async function orthancJson(
     headers: { authorization: orthancAuthHeader(config), ...(init.headers ?? {}) },
     signal: AbortSignal.timeout(timeoutMs),
   });
-  if (!res.ok) throw new Error(`Orthanc ${init.method ?? 'GET'} ${path}: HTTP ${res.status}`);
+  if (!res.ok) {
+    // Orthanc describes its errors (HttpDescribeErrors): say why, e.g. a remote node that refused the association
+    const body = (await res.json().catch(() => ({}))) as { Details?: string; Message?: string };
+    const why = body.Details ?? body.Message;
+    throw new Error(`Orthanc ${init.method ?? 'GET'} ${path}: HTTP ${res.status}${why ? `: ${why}` : ''}`);
+  }
   return res.json();
 }
+export * from './remote.js';
