@@ -143,9 +143,20 @@ describe('rendering', () => {
       society: 'A',
       patient: evil,
       studyUid: '1.2.3',
-      series: [{ modality: 'CT', description: evil, instanceCount: 255, notAnalysedReason: null }],
+      series: [
+        { modality: 'CT', description: evil, instanceCount: 255, notAnalysedReason: null, orientation: 'axial' },
+        {
+          modality: 'CT',
+          description: 'COR 3mm',
+          instanceCount: 120,
+          notAnalysedReason: "coronal reformat: the study's axial series is analysed",
+          orientation: 'coronal',
+        },
+      ],
       analyses: [analysis],
     });
+    expect(html).toContain('120 images · coronal · <em>not analysed: coronal reformat');
+    expect(html).not.toContain('255 images · axial');
     expect(html).not.toContain('<img src=x');
     expect(html).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;');
   });

@@ -182,6 +182,7 @@ export function studyView(study) {
     .map(
       (s) =>
         `<li>${escapeHtml(s.modality ?? '')} ${escapeHtml(s.description ?? '')} · ${escapeHtml(s.instanceCount)} images` +
+        (s.orientation && s.orientation !== 'axial' ? ` · ${escapeHtml(s.orientation)}` : '') +
         (s.notAnalysedReason ? ` · <em>not analysed: ${escapeHtml(s.notAnalysedReason)}</em>` : '') +
         '</li>',
     )
