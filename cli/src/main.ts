@@ -11,6 +11,7 @@ import { registerSlices } from './commands/slices.js';
 import { registerDemo } from './commands/demo.js';
 import { registerModels } from './commands/models.js';
 import { registerPacs } from './commands/pacs.js';
+import { registerEdge } from './commands/edge.js';
 
 export function buildProgram(): Command {
   const program = new Command('mic')
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     registerDemo,
     registerModels,
     registerPacs,
+    registerEdge,
   ]) {
     register(program);
   }

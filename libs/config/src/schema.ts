@@ -103,6 +103,9 @@ export const configSchema = z
           .int()
           .min(1024)
           .default(512 * 1024 * 1024),
+        // A service client (Keycloak client id, role pacs-service) that may upload by STOW-RS for this ingest's society:
+        // the society's edge at the hospital (`mic edge`). Empty: society members only.
+        uploadClient: z.string().default(''),
         // Bytes this society may upload by STOW-RS in any 24 hours (0: no quota). PACS feeds are not counted.
         stowQuotaBytesPerDay: z.coerce.number().int().min(0).default(0),
         // PS3.15 options on top of the basic profile (comma-separated; see `mic deid`).

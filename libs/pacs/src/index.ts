@@ -21,6 +21,10 @@ export async function orthancJson(
     ...init,
     headers: { authorization: orthancAuthHeader(config), ...(init.headers ?? {}) },
     signal: AbortSignal.timeout(timeoutMs),
+  }).catch((err: Error & { cause?: { code?: string } }) => {
+    throw new Error(
+      `Orthanc ${init.method ?? 'GET'} ${path}: not reachable at ${orthancUrl(config)} (${err.cause?.code ?? err.message})`,
+    );
   });
   if (!res.ok) {
     // Orthanc describes its errors (HttpDescribeErrors): say why, e.g. a remote node that refused the association

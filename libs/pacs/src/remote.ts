@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Config } from '@mic/config';
 import { orthancAuthHeader, orthancJson, orthancUrl } from './index.js';
 
@@ -105,4 +106,21 @@ export async function retrieveStudy(config: Config, name: string, studyInstanceU
     },
     10 * 60_000,
   );
+}
+
+/** A STOW-RS request body: each part one DICOM instance (multipart/related; type="application/dicom"). */
+export function stowBody(parts: Uint8Array[]): { body: Buffer; contentType: string } {
+  const boundary = `mic-${randomBytes(8).toString('hex')}`;
+  const chunks: Buffer[] = [];
+  for (const p of parts)
+    chunks.push(
+      Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`),
+      Buffer.from(p),
+      Buffer.from('\r\n'),
+    );
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return {
+    body: Buffer.concat(chunks),
+    contentType: `multipart/related; type="application/dicom"; boundary=${boundary}`,
+  };
 }

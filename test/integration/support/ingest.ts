@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '@mic/config';
 import { dataPath } from '../../support/data.js';
-import { orthancJson } from '@mic/pacs';
+import { orthancJson, stowBody } from '@mic/pacs';
 import { accessToken } from './stack.js';
 
 /** A config whose catalogue schema, queue prefix and change-feed source belong to this test run only. */
@@ -96,22 +96,14 @@ export async function stow(
   opts: { query?: string; token?: string | null } = {},
 ): Promise<{ status: number; body: Record<string, { Value?: Record<string, { Value?: unknown[] }>[] }> }> {
   const token = opts.token === undefined ? await accessToken() : opts.token;
-  const boundary = `mic-${randomBytes(8).toString('hex')}`;
-  const chunks: Buffer[] = [];
-  for (const p of parts)
-    chunks.push(
-      Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`),
-      Buffer.from(p),
-      Buffer.from('\r\n'),
-    );
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  const { body, contentType } = stowBody(parts);
   const res = await fetch(`http://127.0.0.1:${port}/dicomweb/studies${opts.query ?? ''}`, {
     method: 'POST',
     headers: {
-      'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
+      'content-type': contentType,
       ...(token === null ? {} : { authorization: `Bearer ${token}` }),
     },
-    body: Buffer.concat(chunks),
+    body,
     signal: AbortSignal.timeout(60_000),
   });
   return { status: res.status, body: (await res.json()) as never };

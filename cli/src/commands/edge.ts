@@ -1,0 +1,97 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { internalIssuerUrl } from '@mic/auth';
+import { orthancJson } from '@mic/pacs';
+import { configFor } from '../context.js';
+import { CliError } from '../errors.js';
+import { Edge, writeState } from '../edge/edge.js';
+
+interface EdgeOpts {
+  stowUrl: string;
+  state: string;
+  tokenUrl?: string;
+  clientId: string;
+  clientSecretEnv: string;
+  rate: string;
+  settle: string;
+  lane: string;
+  startAt: string;
+  pollMs: string;
+  once?: boolean;
+}
+
+const num = (v: string, name: string, min: number) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min) throw new CliError(`--${name} must be a number >= ${min}: ${v}`, 2);
+  return n;
+};
+
+// `mic edge`: the hospital side of an outbound-only link to the platform (cli/src/edge/edge.ts).
+export function registerEdge(program: Command): void {
+  program
+    .command('edge')
+    .description(
+      "upload the hospital Orthanc's settled studies to the platform over STOW-RS: outbound only, resumable, throttled",
+    )
+    .requiredOption('--stow-url <url>', "the platform's STOW-RS base, e.g. https://mic.example.org/dicomweb")
+    .requiredOption('--state <file>', 'where the edge keeps what it has read and sent (resumes from it)')
+    .option('--token-url <url>', "the realm's token endpoint (default: the configured Keycloak's)")
+    .option(
+      '--client-id <id>',
+      "the edge's service client (role pacs-service; the platform's ingest.uploadClient)",
+      'mic-pacs',
+    )
+    .option('--client-secret-env <name>', 'environment variable holding the client secret', 'MIC_EDGE_CLIENT_SECRET')
+    .option('--rate <bytes/s>', 'upload rate limit (0: none)', '0')
+    .option('--settle <s>', "a study is sent after this many quiet seconds, or on Orthanc's StableStudy", '60')
+    .option('--lane <lane>', 'research or clinical', 'research')
+    .option(
+      '--start-at <where>',
+      'without a state file: now (only new studies) or beginning (all Orthanc holds)',
+      'now',
+    )
+    .option('--poll-ms <ms>', 'wait between rounds', '5000')
+    .option('--once', 'one round, then print what was sent and exit')
+    .action(async (o: EdgeOpts, cmd: Command) => {
+      const config = configFor(cmd);
+      const secret = process.env[o.clientSecretEnv];
+      if (!secret) throw new CliError(`the client secret is read from $${o.clientSecretEnv}, which is not set`, 2);
+      if (!['research', 'clinical'].includes(o.lane)) throw new CliError(`--lane must be research or clinical`, 2);
+      if (!['now', 'beginning'].includes(o.startAt)) throw new CliError(`--start-at must be now or beginning`, 2);
+      const edge = new Edge(config, {
+        stowUrl: o.stowUrl,
+        tokenUrl: o.tokenUrl ?? `${internalIssuerUrl(config)}/protocol/openid-connect/token`,
+        clientId: o.clientId,
+        clientSecret: secret,
+        stateFile: o.state,
+        bytesPerSecond: num(o.rate, 'rate', 0),
+        settleSeconds: num(o.settle, 'settle', 0),
+        lane: o.lane as 'research' | 'clinical',
+      });
+      if (!existsSync(o.state)) {
+        const since = o.startAt === 'now' ? ((await orthancJson(config, '/changes?last')) as { Last: number }).Last : 0;
+        writeState(o.state, { since, pending: {}, sent: {}, done: [] });
+      }
+      if (o.once) {
+        process.stdout.write(JSON.stringify(await edge.round()) + '\n');
+        return;
+      }
+      let stopping = false;
+      const stop = () => (stopping = true);
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      let failures = 0;
+      while (!stopping) {
+        try {
+          const r = await edge.round();
+          if (r.uploaded || r.refused) process.stderr.write(`edge: ${JSON.stringify(r)}\n`);
+          failures = 0;
+        } catch (err) {
+          failures++;
+          process.stderr.write(`edge: round failed (${failures}): ${(err as Error).message}\n`);
+        }
+        const wait = Math.min(300_000, num(o.pollMs, 'poll-ms', 100) * 2 ** Math.min(failures, 6));
+        for (let t = 0; t < wait && !stopping; t += 200) await new Promise((r) => setTimeout(r, 200));
+      }
+    });
+}

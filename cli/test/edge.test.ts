@@ -1,0 +1,26 @@
+import { describe, expect, it } from '@jest/globals';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readState, throttleDelayMs, writeState } from '../src/edge/edge.js';
+
+describe('edge', () => {
+  it('waits just long enough to keep to the rate', () => {
+    expect(throttleDelayMs(1_000_000, 0, 500_000)).toBe(2000);
+    expect(throttleDelayMs(1_000_000, 1500, 500_000)).toBe(500);
+    expect(throttleDelayMs(1_000_000, 5000, 500_000)).toBe(0);
+    expect(throttleDelayMs(1e12, 0, 0)).toBe(0); // no limit
+  });
+
+  it('keeps its state whole: a fresh start without a file, the last written state after', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mic-edge-state-'));
+    const file = join(dir, 'state.json');
+    expect(readState(file)).toEqual({ since: 0, pending: {}, sent: {}, done: [] });
+    const state = { since: 42, pending: { a: 0 }, sent: { a: ['i1'] }, done: ['b'] };
+    writeState(file, state);
+    expect(readState(file)).toEqual(state);
+    expect(existsSync(`${file}.tmp`)).toBe(false);
+    writeFileSync(file, '{"since": 4');
+    expect(() => readState(file)).toThrow(/edge state .* unreadable/);
+  });
+});

@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCatalogPool, lookupOriginal, type Pool } from '@mic/catalog';
+import { startIngest, type IngestService } from '@mic/ingest';
+import { requireService } from './support/stack.js';
+import {
+  dcmValue,
+  deleteFromOrthanc,
+  freePort,
+  isolatedConfig,
+  lidcFiles,
+  storescu,
+  waitFor,
+} from './support/ingest.js';
+import { freshCopies } from '../e2e/support/worker.js';
+
+jest.setTimeout(180_000);
+
+// The platform: an ingest that cannot reach the hospital's Orthanc at all (outbound-only) and takes uploads from the
+// society's edge client. The hospital: the local Orthanc, followed by `mic edge` in its own process.
+const root = join(import.meta.dirname, '..', '..');
+const config = await isolatedConfig({ ingest: { uploadClient: 'mic-pacs' }, orthanc: { httpPort: await freePort() } });
+const hospital = await isolatedConfig();
+const files = freshCopies(lidcFiles('LIDC-IDRI-0003'));
+const studyUid = dcmValue(files[0], '0020,000d');
+const dir = mkdtempSync(join(tmpdir(), 'mic-edge-'));
+const state = join(dir, 'state.json');
+const env = { ...process.env, MIC_EDGE_CLIENT_SECRET: 'mic-pacs-local-secret', MIC_LOG_LEVEL: 'warn' };
+
+describe('mic edge: the hospital uploads, the platform never connects in', () => {
+  let platform: IngestService;
+  let pool: Pool;
+  const edgeArgs = () => ['edge', '--stow-url', `http://127.0.0.1:${platform.port}/dicomweb`, '--state', state];
+  // Asynchronous: the platform's ingest runs in this process and must keep answering while the edge uploads.
+  const run = (args: string[], extraEnv: Record<string, string> = {}) =>
+    new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [join(root, 'bin', 'mic.js'), ...args],
+        { env: { ...env, ...extraEnv }, encoding: 'utf8', timeout: 120_000 },
+        (err, stdout, stderr) => resolve({ status: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  const edge = (...extra: string[]) => run([...edgeArgs(), ...extra]);
+
+  /** The platform's studies whose encrypted mapping leads back to this original Study Instance UID. */
+  async function platformStudy(): Promise<{ id: string } | undefined> {
+    for (const s of (await pool.query('SELECT id, study_uid FROM studies')).rows)
+      if ((await lookupOriginal(pool, config.catalog.mappingKey, 'A', 'uid', s.study_uid)) === studyUid) return s;
+    return undefined;
+  }
+
+  beforeAll(async () => {
+    for (const s of ['postgres', 'redis', 'orthanc', 's3', 'keycloak'] as const) await requireService(s);
+    platform = await startIngest(config);
+    await platform.ready;
+    pool = createCatalogPool(config);
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+    await pool?.query(`DROP SCHEMA IF EXISTS ${config.catalog.schema} CASCADE`);
+    await pool?.end();
+    await deleteFromOrthanc(hospital, studyUid).catch(() => undefined);
+  });
+
+  it('starts from now, then sends a study once it has settled, once', async () => {
+    const first = await edge('--once');
+    expect(first.stderr).toBe('');
+    expect(JSON.parse(first.stdout)).toEqual({ uploaded: 0, refused: 0, studiesDone: 0 });
+    await storescu(hospital, files);
+    const sent = await edge('--once', '--settle', '0');
+    expect(sent.stderr).toBe('');
+    expect(JSON.parse(sent.stdout)).toEqual({ uploaded: files.length, refused: 0, studiesDone: 1 });
+    const study = await platformStudy();
+    expect(study).toBeDefined();
+    const instances = await pool.query(
+      'SELECT count(*)::int AS n FROM instances i JOIN series s ON s.id = i.series_id WHERE s.study_id = $1',
+      [study!.id],
+    );
+    expect(instances.rows[0].n).toBe(files.length);
+    const analyses = await pool.query(
+      'SELECT a.revision, a.lane FROM analyses a JOIN series s ON s.id = a.series_id WHERE s.study_id = $1',
+      [study!.id],
+    );
+    // one request per series: one analysis, not one per part
+    expect(analyses.rows).toEqual([{ revision: 1, lane: 'research' }]);
+    const upload = await pool.query(`SELECT actor FROM audit WHERE action = 'stow.upload' AND study_id = $1`, [
+      study!.id,
+    ]);
+    expect(upload.rows.map((r) => r.actor)).toEqual(['user:service-account-mic-pacs']);
+    expect(JSON.parse((await edge('--once', '--settle', '0')).stdout).uploaded).toBe(0);
+  });
+
+  it('loses nothing when stopped mid-upload and started again', async () => {
+    await deleteFromOrthanc(hospital, studyUid);
+    const again = freshCopies(lidcFiles('LIDC-IDRI-0002'));
+    const uid = dcmValue(again[0], '0020,000d');
+    try {
+      await storescu(hospital, again);
+      // 1 kB/s: the upload waits in the throttle, where it is killed
+      const slow = spawn(
+        process.execPath,
+        [join(root, 'bin', 'mic.js'), ...edgeArgs(), '--settle', '0', '--rate', '1000'],
+        {
+          env,
+          stdio: 'ignore',
+        },
+      );
+      await waitFor('the edge to see the study', 30_000, async () =>
+        Object.keys(JSON.parse(readFileSync(state, 'utf8')).pending).length ? true : undefined,
+      );
+      slow.kill('SIGKILL');
+      const r = await edge('--once', '--settle', '0');
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout)).toMatchObject({ uploaded: again.length, studiesDone: 1 });
+    } finally {
+      await deleteFromOrthanc(hospital, uid);
+    }
+  });
+
+  it('says why and keeps its place when the platform cannot be reached', async () => {
+    const third = freshCopies(lidcFiles('LIDC-IDRI-0001'));
+    const uid = dcmValue(third[0], '0020,000d');
+    try {
+      await storescu(hospital, third);
+      const dead = `http://127.0.0.1:${await freePort()}/dicomweb`;
+      const r = await run(['edge', '--stow-url', dead, '--state', state, '--once', '--settle', '0']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/platform STOW-RS not reachable at .*ECONNREFUSED/);
+      // the study is still to be sent, and is, once the platform answers
+      expect(Object.keys(JSON.parse(readFileSync(state, 'utf8')).pending)).toHaveLength(1);
+      expect(JSON.parse((await edge('--once', '--settle', '0')).stdout)).toMatchObject({
+        uploaded: third.length,
+        studiesDone: 1,
+      });
+    } finally {
+      await deleteFromOrthanc(hospital, uid);
+    }
+    const noSecret = await run([...edgeArgs(), '--once'], { MIC_EDGE_CLIENT_SECRET: '' });
+    expect(noSecret.status).toBe(2);
+    expect(noSecret.stderr).toMatch(/MIC_EDGE_CLIENT_SECRET/);
+  });
+});
