@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readState, throttleDelayMs, writeState } from '../src/edge/edge.js';
+import { orthancTime, readState, throttleDelayMs, writeState } from '../src/edge/edge.js';
 
 describe('edge', () => {
   it('waits just long enough to keep to the rate', () => {
@@ -22,5 +22,11 @@ describe('edge', () => {
     expect(existsSync(`${file}.tmp`)).toBe(false);
     writeFileSync(file, '{"since": 4');
     expect(() => readState(file)).toThrow(/edge state .* unreadable/);
+  });
+
+  it("reads Orthanc's timestamps for differences on its own clock", () => {
+    expect(orthancTime('20261207T165531') - orthancTime('20261207T165431')).toBe(60_000);
+    expect(orthancTime('20270101T000000.123') - orthancTime('20261231T235959')).toBe(1000);
+    expect(() => orthancTime('yesterday')).toThrow(/not an Orthanc timestamp/);
   });
 });

@@ -24,7 +24,7 @@ export interface EdgeOptions {
 export interface EdgeState {
   /** Orthanc change sequence read up to. */
   since: number;
-  /** Orthanc study id -> last change seen (ms since epoch). */
+  /** Orthanc study id -> 0 once Orthanc called it stable, else 1 (ready after settleSeconds without an update). */
   pending: Record<string, number>;
   /** Orthanc study id -> Orthanc instance ids already sent (pending studies and the last done). */
   sent: Record<string, string[]>;
@@ -52,6 +52,13 @@ export function throttleDelayMs(sent: number, elapsedMs: number, rate: number): 
   return rate > 0 ? Math.max(0, (sent / rate) * 1000 - elapsedMs) : 0;
 }
 
+/** Orthanc's timestamps (YYYYMMDDTHHMMSS, its own clock) as ms, for differences between two of them. */
+export function orthancTime(t: string): number {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})/.exec(t);
+  if (!m) throw new Error(`not an Orthanc timestamp: ${t}`);
+  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+}
+
 export interface RoundResult {
   uploaded: number;
   refused: number;
@@ -75,9 +82,9 @@ export class Edge {
     await this.readChanges(state);
     writeState(this.o.stateFile, state);
     const result: RoundResult = { uploaded: 0, refused: 0, studiesDone: 0 };
-    const now = Date.now();
-    for (const [study, last] of Object.entries(state.pending)) {
-      if (last > 0 && now - last < this.o.settleSeconds * 1000) continue;
+    const now = orthancTime(await this.orthancNow());
+    for (const [study, stable] of Object.entries(state.pending)) {
+      if (stable && !(await this.quiet(study, now))) continue;
       await this.uploadStudy(study, state, result);
       delete state.pending[study];
       // what was sent stays known while the study is among the last done: a late StableStudy sends only the rest
@@ -97,20 +104,43 @@ export class Edge {
         Last: number;
       };
       for (const c of page.Changes) {
-        if (c.ChangeType === 'StableStudy')
-          state.pending[c.ID] = 0; // ready now
-        else if (c.ChangeType === 'NewStudy' && state.pending[c.ID] !== 0) state.pending[c.ID] = Date.now();
+        if (c.ChangeType === 'StableStudy') state.pending[c.ID] = 0;
+        else if (c.ChangeType === 'NewStudy' && state.pending[c.ID] !== 0) state.pending[c.ID] = 1;
         else if (c.ChangeType === 'NewSeries') {
-          // a series added to a study: the study is busy again (its last change restarts the quiet time)
+          // a series added to a study already sent: the study is pending again (only the new series is sent)
           const series = (await orthancJson(this.config, `/series/${c.ID}`).catch(() => null)) as {
             ParentStudy: string;
           } | null;
-          if (series && state.pending[series.ParentStudy] !== 0) state.pending[series.ParentStudy] = Date.now();
+          if (series && state.pending[series.ParentStudy] !== 0) state.pending[series.ParentStudy] = 1;
         }
       }
       state.since = page.Last;
       if (page.Done || page.Changes.length === 0) return;
     }
+  }
+
+  /** Orthanc's clock (GET /tools/now answers plain text). */
+  private async orthancNow(): Promise<string> {
+    const res = await fetch(`${orthancUrl(this.config)}/tools/now`, {
+      headers: { authorization: orthancAuthHeader(this.config) },
+      signal: AbortSignal.timeout(30_000),
+    }).catch((err: Error & { cause?: { code?: string } }) => {
+      throw new Error(
+        `hospital Orthanc not reachable at ${orthancUrl(this.config)}: ${err.cause?.code ?? err.message}`,
+      );
+    });
+    if (!res.ok) throw new Error(`Orthanc GET /tools/now: HTTP ${res.status}`);
+    return res.text();
+  }
+
+  /** No instance added to the study for settleSeconds, by Orthanc's own clock (its LastUpdate); gone counts as quiet. */
+  private async quiet(study: string, now: number): Promise<boolean> {
+    const s = (await orthancJson(this.config, `/studies/${study}`).catch((err: Error) => {
+      if (/HTTP 404/.test(err.message)) return null;
+      throw err;
+    })) as { LastUpdate?: string } | null;
+    if (!s?.LastUpdate || this.o.settleSeconds <= 0) return true;
+    return now - orthancTime(s.LastUpdate) >= this.o.settleSeconds * 1000;
   }
 
   /**
