@@ -2,12 +2,11 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Config } from '@mic/config';
 import { orthancAuthHeader, orthancJson, orthancUrl, stowBody } from '@mic/pacs';
 
-/**
- * The hospital side of an outbound-only link: follows the hospital's Orthanc and uploads each settled study to the
- * platform's STOW-RS endpoint with the edge's own service token. Only outgoing connections: the platform never needs
- * to reach into the hospital. Resumable (what was sent is kept in a state file, written after every series; STOW-RS
- * is idempotent on the platform, so a series cut off mid-way is simply sent again) and throttled (bytes per second).
- */
+// The hospital side of an outbound-only link: follows the hospital's Orthanc and uploads each settled study to the
+// platform's STOW-RS endpoint with the edge's own service token. Only outgoing connections: the platform never needs
+// to reach into the hospital. Resumable (what was sent is kept in a state file, written after every series; STOW-RS
+// is idempotent on the platform, so a series cut off mid-way is simply sent again) and throttled (bytes per second).
+
 export interface EdgeOptions {
   stowUrl: string;
   tokenUrl: string;
@@ -65,7 +64,7 @@ export interface RoundResult {
   studiesDone: number;
 }
 
-/** One round: read Orthanc's changes, upload the studies that are ready, save the state after each batch. */
+/** One round: read Orthanc's changes, upload the studies that are ready, save the state after each series. */
 export class Edge {
   private token: { value: string; expires: number } | undefined;
   private sentBytes = 0;
