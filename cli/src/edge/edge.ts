@@ -1,6 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Config } from '@mic/config';
-import { orthancAuthHeader, orthancJson, orthancUrl, stowBody } from '@mic/pacs';
+import { orthancJson, orthancRequest, stowBody } from '@mic/pacs';
 
 // The hospital side of an outbound-only link: follows the hospital's Orthanc and uploads each settled study to the
 // platform's STOW-RS endpoint with the edge's own service token. Only outgoing connections: the platform never needs
@@ -120,16 +120,7 @@ export class Edge {
 
   /** Orthanc's clock (GET /tools/now answers plain text). */
   private async orthancNow(): Promise<string> {
-    const res = await fetch(`${orthancUrl(this.config)}/tools/now`, {
-      headers: { authorization: orthancAuthHeader(this.config) },
-      signal: AbortSignal.timeout(30_000),
-    }).catch((err: Error & { cause?: { code?: string } }) => {
-      throw new Error(
-        `hospital Orthanc not reachable at ${orthancUrl(this.config)}: ${err.cause?.code ?? err.message}`,
-      );
-    });
-    if (!res.ok) throw new Error(`Orthanc GET /tools/now: HTTP ${res.status}`);
-    return res.text();
+    return (await orthancRequest(this.config, '/tools/now')).text();
   }
 
   /** No instance added to the study for settleSeconds, by Orthanc's own clock (its LastUpdate); gone counts as quiet. */
@@ -158,11 +149,7 @@ export class Edge {
       if (!todo.length) continue;
       const parts: Uint8Array[] = [];
       for (const id of todo) {
-        const res = await fetch(`${orthancUrl(this.config)}/instances/${id}/file`, {
-          headers: { authorization: orthancAuthHeader(this.config) },
-          signal: AbortSignal.timeout(60_000),
-        });
-        if (!res.ok) throw new Error(`Orthanc GET /instances/${id}/file: HTTP ${res.status}`);
+        const res = await orthancRequest(this.config, `/instances/${id}/file`, {}, 60_000);
         parts.push(new Uint8Array(await res.arrayBuffer()));
       }
       const r = await this.post(parts);

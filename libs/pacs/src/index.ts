@@ -10,13 +10,16 @@ export function orthancAuthHeader(config: Config): string {
   return 'Basic ' + Buffer.from(`${config.orthanc.username}:${config.orthanc.password}`).toString('base64');
 }
 
-/** A JSON call to Orthanc's REST API with basic auth and a timeout; a non-2xx answer throws with its status. */
-export async function orthancJson(
+/**
+ * A call to Orthanc's REST API with basic auth and a timeout. An Orthanc that cannot be reached, or a non-2xx answer,
+ * throws with the reason (Orthanc's own description where it gives one).
+ */
+export async function orthancRequest(
   config: Config,
   path: string,
   init: RequestInit = {},
   timeoutMs = 30_000,
-): Promise<unknown> {
+): Promise<Response> {
   const res = await fetch(orthancUrl(config) + path, {
     ...init,
     headers: { authorization: orthancAuthHeader(config), ...(init.headers ?? {}) },
@@ -32,6 +35,16 @@ export async function orthancJson(
     const why = body.Details ?? body.Message;
     throw new Error(`Orthanc ${init.method ?? 'GET'} ${path}: HTTP ${res.status}${why ? `: ${why}` : ''}`);
   }
-  return res.json();
+  return res;
+}
+
+/** A JSON call to Orthanc's REST API (orthancRequest, then the answer's JSON). */
+export async function orthancJson(
+  config: Config,
+  path: string,
+  init: RequestInit = {},
+  timeoutMs = 30_000,
+): Promise<unknown> {
+  return (await orthancRequest(config, path, init, timeoutMs)).json();
 }
 export * from './remote.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '@mic/config';
-import { orthancAuthHeader, orthancJson, orthancUrl } from './index.js';
+import { orthancJson, orthancRequest } from './index.js';
 
 /** A hospital PACS (or any DICOM node) the deployment's Orthanc may query and retrieve from. */
 export interface RemoteNode {
@@ -41,23 +41,21 @@ export async function putRemoteNode(config: Config, name: string, node: RemoteNo
     throw new RangeError(`AE title must be 1-16 printable characters: ${JSON.stringify(node.aet)}`);
   if (!Number.isInteger(node.port) || node.port < 1 || node.port > 65535)
     throw new RangeError(`port must be 1-65535: ${node.port}`);
-  const res = await fetch(`${orthancUrl(config)}/modalities/${checkName(name)}`, {
+  await orthancRequest(config, `/modalities/${checkName(name)}`, {
     method: 'PUT',
-    headers: { authorization: orthancAuthHeader(config) },
     body: JSON.stringify({ AET: node.aet, Host: node.host, Port: node.port }),
-    signal: AbortSignal.timeout(30_000),
   });
-  if (!res.ok) throw new Error(`Orthanc PUT /modalities/${name}: HTTP ${res.status}`);
 }
 
 /** Removes a remote node from Orthanc; false when it was not registered. */
 export async function deleteRemoteNode(config: Config, name: string): Promise<boolean> {
-  const res = await fetch(`${orthancUrl(config)}/modalities/${checkName(name)}`, {
-    method: 'DELETE',
-    headers: { authorization: orthancAuthHeader(config) },
-    signal: AbortSignal.timeout(30_000),
-  });
-  return res.ok;
+  return orthancRequest(config, `/modalities/${checkName(name)}`, { method: 'DELETE' }).then(
+    () => true,
+    (err: Error) => {
+      if (/HTTP 404/.test(err.message)) return false;
+      throw err;
+    },
+  );
 }
 
 /** C-FIND at study level through Orthanc: the studies the node holds that match. */
