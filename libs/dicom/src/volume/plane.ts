@@ -1,3 +1,9 @@
+/** Image Orientation (Patient) as six numbers (an array or a DICOM multi-value string), or null when malformed. */
+function cosines(iop: unknown): number[] | null {
+  const v = Array.isArray(iop) ? iop.map(Number) : typeof iop === 'string' ? iop.split('\\').map(Number) : [];
+  return v.length === 6 && v.every((x) => Number.isFinite(x)) ? v : null;
+}
+
 /** The plane a slice lies in, from its Image Orientation (Patient) (row then column direction cosines). */
 export type SlicePlane = 'axial' | 'coronal' | 'sagittal' | 'oblique';
 
@@ -6,8 +12,8 @@ export type SlicePlane = 'axial' | 'coronal' | 'sagittal' | 'oblique';
  * (a gantry tilt of up to 30 degrees stays axial). Null when the attribute is missing or malformed.
  */
 export function slicePlane(iop: unknown): SlicePlane | null {
-  const v = Array.isArray(iop) ? iop.map(Number) : typeof iop === 'string' ? iop.split('\\').map(Number) : [];
-  if (v.length !== 6 || v.some((x) => !Number.isFinite(x))) return null;
+  const v = cosines(iop);
+  if (!v) return null;
   const n = [v[1] * v[5] - v[2] * v[4], v[2] * v[3] - v[0] * v[5], v[0] * v[4] - v[1] * v[3]];
   const len = Math.hypot(...n);
   if (len < 0.5) return null;
@@ -38,8 +44,8 @@ export function isProjection(imageType: unknown, description: unknown): boolean 
  * superior (coronal, sagittal) is at the top. A prone patient's axial slice needs both. None when unknown.
  */
 export function displayFlips(iop: unknown): { columns: boolean; rows: boolean } {
-  const v = Array.isArray(iop) ? iop.map(Number) : typeof iop === 'string' ? iop.split('\\').map(Number) : [];
-  if (v.length !== 6 || v.some((x) => !Number.isFinite(x))) return { columns: false, rows: false };
+  const v = cosines(iop);
+  if (!v) return { columns: false, rows: false };
   const dominant = (a: number[]) => a.map(Math.abs).indexOf(Math.max(...a.map(Math.abs)));
   const r = dominant(v.slice(0, 3));
   const c = dominant(v.slice(3, 6));
