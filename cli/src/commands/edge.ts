@@ -17,6 +17,9 @@ interface EdgeOpts {
   lane: string;
   startAt: string;
   pollMs: string;
+  apiUrl?: string;
+  resultWait: string;
+  resultsEvery: string;
   once?: boolean;
 }
 
@@ -31,7 +34,7 @@ export function registerEdge(program: Command): void {
   program
     .command('edge')
     .description(
-      "upload the hospital Orthanc's settled studies to the platform over STOW-RS: outbound only, resumable, throttled",
+      "upload the hospital Orthanc's settled studies to the platform over STOW-RS and bring their SEG and SR back: outbound only, resumable, throttled",
     )
     .requiredOption('--stow-url <url>', "the platform's STOW-RS base, e.g. https://mic.example.org/dicomweb")
     .requiredOption('--state <file>', 'where the edge keeps what it has read and sent (resumes from it)')
@@ -51,6 +54,12 @@ export function registerEdge(program: Command): void {
       'now',
     )
     .option('--poll-ms <ms>', 'wait between rounds', '5000')
+    .option(
+      '--api-url <url>',
+      "the platform's API base, e.g. https://mic.example.org: each sent series' SEG and SR are built from its results and stored in the hospital's Orthanc (none: upload only)",
+    )
+    .option('--result-wait <h>', 'hours to wait for a series result before giving up on it', '24')
+    .option('--results-every <s>', 'seconds between two questions about the same series', '30')
     .option('--once', 'one round, then print what was sent and exit')
     .action(async (o: EdgeOpts, cmd: Command) => {
       const config = configFor(cmd);
@@ -67,6 +76,15 @@ export function registerEdge(program: Command): void {
         bytesPerSecond: num(o.rate, 'rate', 0),
         settleSeconds: num(o.settle, 'settle', 0),
         lane: o.lane as 'research' | 'clinical',
+        ...(o.apiUrl
+          ? {
+              results: {
+                apiUrl: o.apiUrl,
+                waitMs: num(o.resultWait, 'result-wait', 0) * 3_600_000,
+                everyMs: num(o.resultsEvery, 'results-every', 0) * 1000,
+              },
+            }
+          : {}),
       });
       if (!existsSync(o.state)) {
         const since = o.startAt === 'now' ? ((await orthancJson(config, '/changes?last')) as { Last: number }).Last : 0;
@@ -84,7 +102,7 @@ export function registerEdge(program: Command): void {
       while (!stopping) {
         try {
           const r = await edge.round();
-          if (r.uploaded || r.refused) process.stderr.write(`edge: ${JSON.stringify(r)}\n`);
+          if (r.uploaded || r.refused || r.resultsStored) process.stderr.write(`edge: ${JSON.stringify(r)}\n`);
           failures = 0;
         } catch (err) {
           failures++;

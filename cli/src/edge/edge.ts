@@ -1,10 +1,11 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Config } from '@mic/config';
 import { orthancJson, orthancRequest, stowBody } from '@mic/pacs';
+import { Results, type Awaiting, type ResultOptions } from './results.js';
 
 // The hospital side of an outbound-only link: follows the hospital's Orthanc and uploads each settled study to the
-// platform's STOW-RS endpoint with the edge's own service token. Only outgoing connections: the platform never needs
-// to reach into the hospital. Resumable (what was sent is kept in a state file, written after every series; STOW-RS
+// platform's STOW-RS endpoint with the edge's own service token, then brings each series' SEG and SR back into that
+// Orthanc (results.ts). Only outgoing connections: the platform never needs to reach into the hospital. Resumable (what was sent is kept in a state file, written after every series; STOW-RS
 // is idempotent on the platform, so a series cut off mid-way is simply sent again) and throttled (bytes per second).
 
 export interface EdgeOptions {
@@ -18,6 +19,10 @@ export interface EdgeOptions {
   /** A study is ready after this many quiet seconds, or on Orthanc's StableStudy. */
   settleSeconds: number;
   lane: 'clinical' | 'research';
+  /** Where results come back from; none: upload only. */
+  results?: ResultOptions;
+  /** Where the edge says what became of a series' result. */
+  say?: (line: string) => void;
 }
 
 export interface EdgeState {
@@ -29,6 +34,8 @@ export interface EdgeState {
   sent: Record<string, string[]>;
   /** Studies finished, newest last (the last 1000). */
   done: string[];
+  /** Orthanc series id -> its result still to come back. */
+  awaiting?: Record<string, Awaiting>;
 }
 
 export function readState(file: string): EdgeState {
@@ -62,6 +69,8 @@ export interface RoundResult {
   uploaded: number;
   refused: number;
   studiesDone: number;
+  /** Series whose SEG and SR came back into the hospital's Orthanc. */
+  resultsStored: number;
 }
 
 /** One round: read Orthanc's changes, upload the studies that are ready, save the state after each series. */
@@ -69,18 +78,22 @@ export class Edge {
   private token: { value: string; expires: number } | undefined;
   private sentBytes = 0;
   private readonly start = Date.now();
+  private readonly results: Results | undefined;
 
   constructor(
     private readonly config: Config,
     private readonly o: EdgeOptions,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
-  ) {}
+  ) {
+    const say = o.say ?? ((line: string) => process.stderr.write(`edge: ${line}\n`));
+    if (o.results) this.results = new Results(config, o.results, () => this.accessToken(), say);
+  }
 
   async round(): Promise<RoundResult> {
     const state = readState(this.o.stateFile);
     await this.readChanges(state);
     writeState(this.o.stateFile, state);
-    const result: RoundResult = { uploaded: 0, refused: 0, studiesDone: 0 };
+    const result: RoundResult = { uploaded: 0, refused: 0, studiesDone: 0, resultsStored: 0 };
     const now = orthancTime(await this.orthancNow());
     for (const [study, stable] of Object.entries(state.pending)) {
       if (stable && !(await this.quiet(study, now))) continue;
@@ -91,6 +104,13 @@ export class Edge {
       for (const old of state.done.splice(0, Math.max(0, state.done.length - 1000))) delete state.sent[old];
       result.studiesDone++;
       writeState(this.o.stateFile, state);
+    }
+    if (this.results && state.awaiting) {
+      try {
+        result.resultsStored = await this.results.collect(state.awaiting);
+      } finally {
+        writeState(this.o.stateFile, state);
+      }
     }
     return result;
   }
@@ -155,14 +175,19 @@ export class Edge {
       const r = await this.post(parts);
       result.uploaded += r.stored;
       result.refused += r.failed;
+      // one series per request, so one Retrieve URL: where its result will be (a re-sent series waits anew)
+      if (this.results && r.hrefs.length === 1) (state.awaiting ??= {})[s.ID] = { href: r.hrefs[0], since: Date.now() };
       for (const id of todo) sent.add(id);
       state.sent[study] = [...sent];
       writeState(this.o.stateFile, state);
     }
   }
 
-  /** One STOW-RS request; 401 once renews the token, 429 waits as told. Returns the parts stored and refused. */
-  private async post(parts: Uint8Array[]): Promise<{ stored: number; failed: number }> {
+  /**
+   * One STOW-RS request; 401 once renews the token, 429 waits as told. Returns the parts stored and refused, and the
+   * distinct Retrieve URLs of those stored.
+   */
+  private async post(parts: Uint8Array[]): Promise<{ stored: number; failed: number; hrefs: string[] }> {
     const bytes = parts.reduce((s, p) => s + p.length, 0);
     await this.sleep(throttleDelayMs(this.sentBytes + bytes, Date.now() - this.start, this.o.bytesPerSecond));
     const { body, contentType } = stowBody(parts);
@@ -191,7 +216,9 @@ export class Edge {
       if (![200, 202, 409].includes(res.status))
         throw new Error(`platform STOW-RS answered ${res.status}: ${answer.error ?? 'no reason given'}`);
       this.sentBytes += bytes;
-      return { stored: answer['00081199']?.Value?.length ?? 0, failed: answer['00081198']?.Value?.length ?? 0 };
+      const stored = (answer['00081199']?.Value ?? []) as Record<string, { Value?: unknown[] }>[];
+      const hrefs = new Set(stored.map((r) => r['00081190']?.Value?.[0]).filter((h) => typeof h === 'string'));
+      return { stored: stored.length, failed: answer['00081198']?.Value?.length ?? 0, hrefs: [...hrefs] as string[] };
     }
   }
 

@@ -68,4 +68,12 @@ export function createTokenVerifier(options: { issuer: string; audience: string;
 export function realmRoles(claims: MicClaims): string[] {
   return claims.realm_access?.roles ?? [];
 }
+
+/** The realm role of a society's edge: the service client at the hospital that uploads for it. */
+export const EDGE_ROLE = 'pacs-service';
+
+/** Whether the token is the named edge client's (`clientId` empty: no edge is trusted). */
+export function isEdgeClient(claims: MicClaims, clientId: string): boolean {
+  return clientId !== '' && claims.azp === clientId && realmRoles(claims).includes(EDGE_ROLE);
+}
 export * from './bearer.js';

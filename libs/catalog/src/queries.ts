@@ -89,3 +89,12 @@ export async function getStudy(db: Db, idOrUid: string): Promise<StudyDetail | u
     quarantined: quarantined.rows.map((q) => ({ sourceRef: q.source_ref, reason: q.reason, at: q.at.toISOString() })),
   };
 }
+
+/** Whether `actor` uploaded instances of the study over STOW-RS (its `stow.upload` audit entries). */
+export async function uploadedBy(db: Db, studyId: number, actor: string): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT 1 FROM audit WHERE study_id = $1 AND action = 'stow.upload' AND actor = $2 LIMIT 1`,
+    [studyId, actor],
+  );
+  return rows.length > 0;
+}

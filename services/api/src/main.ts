@@ -96,7 +96,10 @@ export async function startApi(config: Config): Promise<ApiService> {
     if (req.method !== 'GET' && req.method !== 'HEAD')
       throw new HttpError(405, `${req.method} not allowed; the query API is read-only`);
     const claims = await verifyBearer(ctx.verify, req.headers.authorization);
-    const scope = readScope(claims);
+    const { uploadClient, society } = config.ingest;
+    const scope = readScope(claims, { clientId: uploadClient, society });
+    if (scope.uploadsOnly && !found.route.edge)
+      throw new HttpError(403, `${scope.who} is a society's edge: it reads the results of its own uploads only`);
     const wait = limiter.take(scope.who);
     if (wait > 0)
       throw new HttpError(429, `${scope.who}: too many requests; retry in ${wait} s`, { 'retry-after': String(wait) });

@@ -84,6 +84,17 @@ export const openapi = {
         responses: { '200': json(ref('Study'), 'the study'), '404': error, ...refusals },
       },
     },
+    '/api/v1/studies/{id}/series/{seriesId}': {
+      get: {
+        summary:
+          "One series and its analyses, newest first: the Retrieve URL of a STOW-RS answer. A society's edge client reads here the results of what it uploaded",
+        parameters: [
+          id('catalogue id or de-identified Study Instance UID'),
+          { name: 'seriesId', in: 'path', required: true, schema: { type: 'integer' } },
+        ],
+        responses: { '200': json(ref('SeriesResults'), 'the series'), '404': error, ...refusals },
+      },
+    },
     '/api/v1/analyses/{id}': {
       get: {
         summary: 'An analysis: status, full report, engine versions, stored files',
@@ -307,11 +318,27 @@ export const openapi = {
           quarantined: { type: 'array', items: { type: 'object' } },
         },
       },
+      SeriesResults: {
+        type: 'object',
+        properties: {
+          studyId: { type: 'integer' },
+          studyUid: { type: 'string' },
+          series: {
+            type: 'object',
+            description:
+              'de-identified series: UID, modality, plane, revision, selected or the reason it is not analysed',
+          },
+          analyses: { type: 'array', items: ref('Analysis') },
+        },
+      },
       Analysis: {
         type: 'object',
         properties: {
           id: { type: 'integer' },
           studyId: { type: 'integer' },
+          seriesUid: { type: 'string', description: 'de-identified Series Instance UID' },
+          analysisVersion: { type: 'string' },
+          revision: { type: 'integer', description: "the series' revision: late instances make a new one" },
           status: { type: 'string', description: 'queued, running, retrying, done or failed' },
           error: { type: ['string', 'null'] },
           versions: { type: ['object', 'null'] },

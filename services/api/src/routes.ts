@@ -8,6 +8,7 @@ import {
   finishedAnalyses,
   getStudy,
   studyTimeline,
+  uploadedBy,
   type AnalysisRow,
 } from '@mic/catalog';
 import { covers, societyFilter, type Scope } from './access.js';
@@ -30,6 +31,8 @@ export interface Route {
   name: string;
   /** OpenAPI path template; `{x}` matches one path segment. */
   path: string;
+  /** Also open to a society's edge, for the series it uploaded itself. */
+  edge?: boolean;
   handle(call: Call): Promise<void>;
 }
 
@@ -40,11 +43,18 @@ function idParam(value: string, what: string): number {
   return Number(value);
 }
 
+/** Whether the scope reaches a study: its society, and for an edge only what the edge uploaded itself. */
+async function reaches(call: Call, study: { id: number; society: string }): Promise<boolean> {
+  if (!covers(call.scope, study.society)) return false;
+  return !call.scope.uploadsOnly || uploadedBy(call.ctx.pool, study.id, actor(call.scope));
+}
+
 /** An analysis the caller may read, or 404 (also when it belongs to another society). */
 async function readableAnalysis(call: Call): Promise<AnalysisRow> {
   const id = idParam(call.params.id, 'analysis');
   const a = await analysisById(call.ctx.pool, id);
-  if (!a || !covers(call.scope, a.society)) throw new HttpError(404, `no analysis ${id}`);
+  if (!a || !(await reaches(call, { id: a.studyId, society: a.society })))
+    throw new HttpError(404, `no analysis ${id}`);
   return a;
 }
 
@@ -52,7 +62,7 @@ async function readableAnalysis(call: Call): Promise<AnalysisRow> {
 async function readableStudy(call: Call) {
   const { id } = call.params;
   const study = /^\d{16,}$/.test(id) ? undefined : await getStudy(call.ctx.pool, id);
-  if (!study || !covers(call.scope, study.society)) throw new HttpError(404, `no study ${id}`);
+  if (!study || !(await reaches(call, study))) throw new HttpError(404, `no study ${id}`);
   return study;
 }
 
@@ -102,12 +112,13 @@ export const routes: Route[] = [
   {
     name: 'me',
     path: '/api/v1/me',
+    edge: true,
     async handle({ scope, res }) {
       sendJson(res, 200, {
         user: scope.who,
         roles: scope.roles,
         society: scope.society,
-        scope: scope.society ?? 'all',
+        scope: scope.uploadsOnly ? 'own uploads' : (scope.society ?? 'all'),
       });
     },
   },
@@ -155,6 +166,28 @@ export const routes: Route[] = [
     },
   },
   {
+    // One series and its analyses: where a STOW-RS answer points the uploader (the edge polls it for results).
+    name: 'series',
+    path: '/api/v1/studies/{id}/series/{seriesId}',
+    edge: true,
+    async handle(call) {
+      const { ctx, scope, res } = call;
+      const study = await readableStudy(call);
+      const seriesId = idParam(call.params.seriesId, 'series');
+      const found = study.series.find((s) => s.id === seriesId);
+      if (!found) throw new HttpError(404, `study ${study.id} has no series ${seriesId}`);
+      const { analyses: _jobs, ...series } = found;
+      const analyses = (await analysesOfStudy(ctx.pool, study.id)).filter((a) => a.seriesUid === series.seriesUid);
+      await audit(ctx.pool, {
+        actor: actor(scope),
+        action: 'api.series.read',
+        studyId: study.id,
+        detail: { series: seriesId },
+      });
+      sendJson(res, 200, { studyId: study.id, studyUid: study.studyUid, series, analyses: analyses.map(analysisView) });
+    },
+  },
+  {
     name: 'timeline',
     path: '/api/v1/studies/{id}/timeline',
     async handle(call) {
@@ -168,6 +201,7 @@ export const routes: Route[] = [
   {
     name: 'analysis',
     path: '/api/v1/analyses/{id}',
+    edge: true,
     async handle(call) {
       const a = await readableAnalysis(call);
       await audit(call.ctx.pool, {
@@ -182,6 +216,7 @@ export const routes: Route[] = [
   {
     name: 'file',
     path: '/api/v1/analyses/{id}/files/{name}',
+    edge: true,
     async handle(call) {
       const a = await readableAnalysis(call);
       const file = a.artifacts.find((f) => f.name === call.params.name);

@@ -38,6 +38,19 @@ describe('read scope', () => {
     }
   });
 
+  it("gives a society's edge client that society, for its own uploads only", () => {
+    const edge = { clientId: 'mic-pacs', society: 'A' };
+    const service = claims(['pacs-service'], { azp: 'mic-pacs' });
+    expect(readScope(service, edge)).toMatchObject({ society: 'A', uploadsOnly: true });
+    expect(() => readScope(service)).toThrow(/none of the roles/);
+    expect(() => readScope(service, { clientId: '', society: 'A' })).toThrow(AccessError);
+    expect(() => readScope(claims(['pacs-service'], { azp: 'other' }), edge)).toThrow(AccessError);
+    expect(() => readScope(claims(['offline_access'], { azp: 'mic-pacs' }), edge)).toThrow(AccessError);
+    expect(readScope(claims(['society-member'], { society: 'B', azp: 'mic-web' }), edge).uploadsOnly).toBeUndefined();
+    const edgeRoutes = routes.filter((r) => r.edge).map((r) => r.name);
+    expect(edgeRoutes.sort()).toEqual(['analysis', 'file', 'me', 'series']);
+  });
+
   it('keeps a member to its society', () => {
     const member = readScope(claims(['society-member'], { society: 'A' }));
     expect(covers(member, 'A')).toBe(true);
@@ -62,6 +75,10 @@ describe('routes', () => {
     });
     expect(match('/api/v1/analyses/3/files/a%20b.png')?.params.name).toBe('a b.png');
     expect(match('/api/v1/studies/1/2')).toBeUndefined();
+    expect(match('/api/v1/studies/1/series/2')).toMatchObject({
+      route: { name: 'series' },
+      params: { id: '1', seriesId: '2' },
+    });
     expect(match('/api/v1/export/resultsXcsv')).toBeUndefined();
     expect(() => match('/api/v1/studies/%E0%A4%A')).toThrow(/percent-encoding/);
   });

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AccessError, realmRoles, requireSocietyRole, verifyBearer, type MicClaims } from '@mic/auth';
+import { AccessError, isEdgeClient, requireSocietyRole, verifyBearer, type MicClaims } from '@mic/auth';
 import { audit, uploadedBytes } from '@mic/catalog';
 import type { Lane } from '@mic/queue';
 import type { IngestContext } from './context.js';
@@ -28,8 +28,6 @@ const ui = (v: string) => ({ vr: 'UI', Value: [v] });
 
 /** The realm role that may upload a society's studies. */
 export const UPLOAD_ROLE = 'society-member';
-/** The realm role of the service client that uploads for a society where `ingest.uploadClient` names it. */
-export const EDGE_ROLE = 'pacs-service';
 
 /**
  * The uploader's token must be valid, carry UPLOAD_ROLE and name this ingest's society (the contributing society whose
@@ -42,9 +40,8 @@ async function authorize(
 ): Promise<MicClaims | undefined> {
   try {
     const claims = await verifyBearer(ctx.verify, req.headers.authorization);
-    const client = ctx.config.ingest.uploadClient;
     // the society's edge: a service client named in this ingest's config, uploading for this ingest's society
-    if (client && claims.azp === client && realmRoles(claims).includes(EDGE_ROLE)) return claims;
+    if (isEdgeClient(claims, ctx.config.ingest.uploadClient)) return claims;
     requireSocietyRole(claims, UPLOAD_ROLE, ctx.config.ingest.society);
     return claims;
   } catch (err) {
@@ -135,7 +132,9 @@ export async function handleStow(ctx: IngestContext, req: IncomingMessage, res: 
       });
     } else {
       studies.add(out.studyId);
-      referenced.push({ '00081155': ui(out.sopUid), '00081190': { vr: 'UR', Value: [`/studies/${out.studyId}`] } });
+      // Retrieve URL: the stored series in the platform's query API, where the uploader (an edge) finds its results.
+      const url = `/api/v1/studies/${out.studyId}/series/${out.seriesId}`;
+      referenced.push({ '00081155': ui(out.sopUid), '00081190': { vr: 'UR', Value: [url] } });
     }
   }
   const uploader = claims.preferred_username ?? claims.sub ?? 'unknown';

@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApi, type ApiService } from '@mic/api';
+import { createCatalogPool, type Pool } from '@mic/catalog';
+import { parseDicom } from '@mic/dicom';
+import { orthancRequest } from '@mic/pacs';
+import { startIngest, type IngestService } from '@mic/ingest';
+import { derivedUids } from '@mic/worker';
+import { dciodvfy } from '../support/dciodvfy.js';
+import { requireService, tokenRequest } from '../integration/support/stack.js';
+import {
+  dcmValue,
+  deleteFromOrthanc,
+  freePort,
+  isolatedConfig,
+  lidcFiles,
+  orthanc,
+  stow,
+  waitFor,
+  read,
+  storescu,
+} from '../integration/support/ingest.js';
+import { freshCopies, WorkerProcess } from './support/worker.js';
+
+jest.setTimeout(240_000);
+
+// The platform (ingest, worker, API) cannot reach the hospital's Orthanc at all; the hospital's edge uploads a study
+// and brings its SEG and SR back into that Orthanc, built there over the original images.
+const root = join(import.meta.dirname, '..', '..');
+const config = await isolatedConfig({
+  ingest: { uploadClient: 'mic-pacs', minSlices: 1 },
+  orthanc: { httpPort: await freePort() },
+  api: { port: await freePort() },
+  worker: { port: await freePort() },
+});
+const hospital = await isolatedConfig();
+const files = freshCopies(lidcFiles('LIDC-IDRI-0003'));
+const other = freshCopies(lidcFiles('LIDC-IDRI-0002'));
+const studyUid = dcmValue(files[0], '0020,000d');
+const seriesUid = dcmValue(files[0], '0020,000e');
+const patientId = dcmValue(files[0], '0010,0020');
+const dir = mkdtempSync(join(tmpdir(), 'mic-edge-results-'));
+const state = join(dir, 'state.json');
+const secret = 'mic-pacs-local-secret';
+const env = { ...process.env, MIC_EDGE_CLIENT_SECRET: secret, MIC_LOG_LEVEL: 'warn' };
+
+const run = (args: string[]) =>
+  new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [join(root, 'bin', 'mic.js'), ...args],
+      { env, encoding: 'utf8', timeout: 180_000 },
+      (err, stdout, stderr) => resolve({ status: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+
+/** The hospital Orthanc's SEG and SR instances in the original study. */
+async function resultsAtHospital(): Promise<{ seg: string[]; sr: string[] }> {
+  const [study] = (await orthanc(hospital, '/tools/lookup', { method: 'POST', body: studyUid })) as { ID: string }[];
+  const series = (await orthanc(hospital, `/studies/${study.ID}/series`)) as {
+    MainDicomTags: { Modality: string };
+    Instances: string[];
+  }[];
+  const of = (m: string) => series.filter((s) => s.MainDicomTags.Modality === m).flatMap((s) => s.Instances);
+  return { seg: of('SEG'), sr: of('SR') };
+}
+
+describe('mic edge: results come back over the outbound channel', () => {
+  let ingest: IngestService;
+  let api: ApiService;
+  let worker: WorkerProcess;
+  let pool: Pool;
+  const apiUrl = () => `http://127.0.0.1:${api.port}`;
+  const edge = (...extra: string[]) =>
+    run([
+      'edge',
+      '--stow-url',
+      `http://127.0.0.1:${ingest.port}/dicomweb`,
+      '--api-url',
+      apiUrl(),
+      '--state',
+      state,
+      '--settle',
+      '0',
+      '--results-every',
+      '0',
+      '--once',
+      ...extra,
+    ]);
+  const edgeToken = async () => {
+    const r = await tokenRequest({ grant_type: 'client_credentials', client_id: 'mic-pacs', client_secret: secret });
+    return r.body.access_token!;
+  };
+  const get = async (path: string, token: string) =>
+    fetch(`${apiUrl()}${path}`, { headers: { authorization: `Bearer ${token}` } });
+
+  beforeAll(async () => {
+    for (const s of ['postgres', 'redis', 'orthanc', 's3', 'keycloak'] as const) await requireService(s);
+    ingest = await startIngest(config);
+    await ingest.ready;
+    api = await startApi(config);
+    await api.ready;
+    pool = createCatalogPool(config);
+    worker = new WorkerProcess({ ...config, logLevel: 'info' });
+    await worker.start();
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+    await api?.stop();
+    await ingest?.stop();
+    await pool?.query(`DROP SCHEMA IF EXISTS ${config.catalog.schema} CASCADE`);
+    await pool?.end();
+    await deleteFromOrthanc(hospital, studyUid).catch(() => undefined);
+  });
+
+  it('uploads, waits for the analysis, then stores SEG and SR under the original identifiers', async () => {
+    expect(JSON.parse((await edge()).stdout)).toMatchObject({ uploaded: 0 }); // starts from now
+    await storescu(hospital, files);
+    const sent = await edge();
+    expect(JSON.parse(sent.stdout)).toMatchObject({ uploaded: files.length, studiesDone: 1 });
+    const awaiting = JSON.parse(readFileSync(state, 'utf8')).awaiting as Record<string, { href: string }>;
+    expect(Object.values(awaiting).map((a) => a.href)).toEqual([
+      expect.stringMatching(/^\/api\/v1\/studies\/\d+\/series\/\d+$/),
+    ]);
+    await waitFor(`the analysis (worker: ${worker.logs.slice(-3).join(' | ')})`, 120_000, async () => {
+      const { rows } = await pool.query(`SELECT status FROM analyses WHERE status IN ('done', 'failed')`);
+      return rows[0];
+    });
+    const back = await edge();
+    expect({ back: JSON.parse(back.stdout), stderr: back.stderr }).toMatchObject({
+      back: { uploaded: 0, resultsStored: 1 },
+      stderr: expect.stringMatching(/SEG and SR stored/),
+    });
+    expect(JSON.parse(readFileSync(state, 'utf8')).awaiting).toEqual({});
+
+    const found = await resultsAtHospital();
+    expect(found.seg).toHaveLength(1);
+    expect(found.sr).toHaveLength(1);
+    const segBytes = new Uint8Array(
+      await (await orthancRequest(hospital, `/instances/${found.seg[0]}/file`)).arrayBuffer(),
+    );
+    const seg = parseDicom(segBytes).dataset;
+    // the hospital's own identifiers, and the UIDs the worker gives a result written back directly
+    expect(seg).toMatchObject({ PatientID: patientId, StudyInstanceUID: studyUid, Modality: 'SEG' });
+    expect(seg.SOPInstanceUID).toBe(derivedUids(studyUid, seriesUid, '1', 1).segSopUid);
+    const refs = seg.ReferencedSeriesSequence as { SeriesInstanceUID: string; ReferencedInstanceSequence: unknown[] }[];
+    expect(refs[0].SeriesInstanceUID).toBe(seriesUid);
+    expect(refs[0].ReferencedInstanceSequence).toHaveLength(files.length);
+    // the same segmentation as the platform's de-identified SEG, frame for frame
+    const { rows } = await pool.query(`SELECT a.id FROM analyses a WHERE a.status = 'done' ORDER BY a.id DESC LIMIT 1`);
+    const token = await edgeToken();
+    const platformSeg = await get(`/api/v1/analyses/${rows[0].id}/files/seg.dcm`, token);
+    expect(platformSeg.status).toBe(200);
+    const deid = parseDicom(new Uint8Array(await platformSeg.arrayBuffer()));
+    const mine = parseDicom(segBytes);
+    expect(deid.dataset.PatientID).not.toBe(patientId);
+    const pixels = (f: typeof mine) => Buffer.concat(f.pixelData!.map((b) => Buffer.from(b)));
+    expect(mine.dataset.NumberOfFrames).toBe(deid.dataset.NumberOfFrames);
+    expect(pixels(mine).length).toBeGreaterThan(0);
+    expect(pixels(mine).equals(pixels(deid))).toBe(true);
+    const path = join(dir, 'seg.dcm');
+    writeFileSync(path, segBytes);
+    expect(dciodvfy(path).errors).toEqual([]);
+
+    // once only: nothing more is awaited or stored
+    expect(JSON.parse((await edge()).stdout)).toMatchObject({ uploaded: 0, resultsStored: 0 });
+    expect(await resultsAtHospital()).toEqual(found);
+  });
+
+  it('lets the edge read only the results of its own uploads', async () => {
+    const token = await edgeToken();
+    expect((await get('/api/v1/studies', token)).status).toBe(403);
+    expect((await get('/api/v1/export/results.csv', token)).status).toBe(403);
+    expect(await (await get('/api/v1/me', token)).json()).toMatchObject({ society: 'A', scope: 'own uploads' });
+    // a study of the same society uploaded by a member, not by the edge
+    const up = await stow(ingest.port, other.map(read));
+    expect(up.status).toBe(200);
+    const href = up.body['00081199'].Value![0]['00081190'].Value![0] as string;
+    expect((await get(href, token)).status).toBe(404);
+    const studyId = href.split('/')[4];
+    expect((await get(`/api/v1/studies/${studyId}`, token)).status).toBe(403);
+  });
+});
