@@ -50,7 +50,7 @@ describe('edge results', () => {
     const { r, said } = results();
     const awaiting: Record<string, Awaiting> = {};
     for (const n of [1, 2, 3, 4, 5]) awaiting[`s${n}`] = waiting(n, 1000);
-    expect(await r.collect(awaiting, 2000)).toBe(0);
+    expect(await r.collect(awaiting, 2000)).toEqual({ results: 0, notices: 0 });
     expect(Object.keys(awaiting).sort()).toEqual(['s1', 's3', 's5']);
     expect(said).toEqual([
       'series s1: not queued yet',

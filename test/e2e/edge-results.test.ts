@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { parseDicom } from '@mic/dicom';
 import { orthancRequest } from '@mic/pacs';
 import { startIngest, type IngestService } from '@mic/ingest';
 import { derivedUids } from '@mic/worker';
+import { dataPath } from '../support/data.js';
 import { dciodvfy } from '../support/dciodvfy.js';
 import { requireService, tokenRequest } from '../integration/support/stack.js';
 import {
@@ -39,6 +40,9 @@ const config = await isolatedConfig({
 const hospital = await isolatedConfig();
 const files = freshCopies(lidcFiles('LIDC-IDRI-0003'));
 const other = freshCopies(lidcFiles('LIDC-IDRI-0002'));
+// An abdominal slice labelled as chest: uploaded, selected, then refused by the engine (no lung).
+const [abdomen] = freshCopies([dataPath('covid-ny-sbu-slices', 'A027284', 'axial', '19000925-116.dcm')]);
+execFileSync('dcmodify', ['-nb', '-i', '(0018,0015)=CHEST', abdomen], { stdio: 'pipe' });
 const studyUid = dcmValue(files[0], '0020,000d');
 const seriesUid = dcmValue(files[0], '0020,000e');
 const patientId = dcmValue(files[0], '0010,0020');
@@ -58,8 +62,8 @@ const run = (args: string[]) =>
   });
 
 /** The hospital Orthanc's SEG and SR instances in the original study. */
-async function resultsAtHospital(): Promise<{ seg: string[]; sr: string[] }> {
-  const [study] = (await orthanc(hospital, '/tools/lookup', { method: 'POST', body: studyUid })) as { ID: string }[];
+async function resultsAtHospital(uid = studyUid): Promise<{ seg: string[]; sr: string[] }> {
+  const [study] = (await orthanc(hospital, '/tools/lookup', { method: 'POST', body: uid })) as { ID: string }[];
   const series = (await orthanc(hospital, `/studies/${study.ID}/series`)) as {
     MainDicomTags: { Modality: string };
     Instances: string[];
@@ -115,6 +119,7 @@ describe('mic edge: results come back over the outbound channel', () => {
     await pool?.query(`DROP SCHEMA IF EXISTS ${config.catalog.schema} CASCADE`);
     await pool?.end();
     await deleteFromOrthanc(hospital, studyUid).catch(() => undefined);
+    await deleteFromOrthanc(hospital, dcmValue(abdomen, '0020,000d')).catch(() => undefined);
   });
 
   it('uploads, waits for the analysis, then stores SEG and SR under the original identifiers', async () => {
@@ -169,6 +174,31 @@ describe('mic edge: results come back over the outbound channel', () => {
     // once only: nothing more is awaited or stored
     expect(JSON.parse((await edge()).stdout)).toMatchObject({ uploaded: 0, resultsStored: 0 });
     expect(await resultsAtHospital()).toEqual(found);
+  });
+
+  it('stores the "not analysed" notice of a series the engine refuses, with the reason', async () => {
+    const uid = dcmValue(abdomen, '0020,000d');
+    await storescu(hospital, [abdomen]);
+    expect(JSON.parse((await edge()).stdout)).toMatchObject({ uploaded: 1, studiesDone: 1 });
+    await waitFor('the refusal', 120_000, async () => {
+      const { rows } = await pool.query(`SELECT refused FROM analyses WHERE status = 'failed'`);
+      return rows[0];
+    });
+    const back = await edge();
+    expect({ back: JSON.parse(back.stdout), stderr: back.stderr }).toMatchObject({
+      back: { resultsStored: 0, noticesStored: 1 },
+      stderr: expect.stringMatching(/not analysed: .*lung.*; notice stored/),
+    });
+    const found = await resultsAtHospital(uid);
+    expect(found.seg).toEqual([]);
+    expect(found.sr).toHaveLength(1);
+    const notice = (await orthanc(hospital, `/instances/${found.sr[0]}/simplified-tags`)) as Record<string, unknown>;
+    expect(notice).toMatchObject({
+      PatientID: dcmValue(abdomen, '0010,0020'),
+      StudyInstanceUID: uid,
+      SOPClassUID: '1.2.840.10008.5.1.4.1.1.88.11',
+    });
+    expect(JSON.stringify(notice)).toMatch(/lung/);
   });
 
   it('lets the edge read only the results of its own uploads', async () => {

@@ -70,15 +70,33 @@ describe('mic edge: the hospital uploads, the platform never connects in', () =>
   it('starts from now, then sends a study once it has settled, once', async () => {
     const first = await edge('--once');
     expect(first.stderr).toBe('');
-    expect(JSON.parse(first.stdout)).toEqual({ uploaded: 0, refused: 0, studiesDone: 0, resultsStored: 0 });
+    expect(JSON.parse(first.stdout)).toEqual({
+      uploaded: 0,
+      refused: 0,
+      studiesDone: 0,
+      resultsStored: 0,
+      noticesStored: 0,
+    });
     await storescu(hospital, files);
     // just arrived: not quiet for an hour, and Orthanc has not called it stable yet
     const early = await edge('--once', '--settle', '3600');
-    expect(JSON.parse(early.stdout)).toEqual({ uploaded: 0, refused: 0, studiesDone: 0, resultsStored: 0 });
+    expect(JSON.parse(early.stdout)).toEqual({
+      uploaded: 0,
+      refused: 0,
+      studiesDone: 0,
+      resultsStored: 0,
+      noticesStored: 0,
+    });
     expect(Object.values(JSON.parse(readFileSync(state, 'utf8')).pending)).toEqual([1]);
     const sent = await edge('--once', '--settle', '0');
     expect(sent.stderr).toBe('');
-    expect(JSON.parse(sent.stdout)).toEqual({ uploaded: files.length, refused: 0, studiesDone: 1, resultsStored: 0 });
+    expect(JSON.parse(sent.stdout)).toEqual({
+      uploaded: files.length,
+      refused: 0,
+      studiesDone: 1,
+      resultsStored: 0,
+      noticesStored: 0,
+    });
     const study = await platformStudy();
     expect(study).toBeDefined();
     const instances = await pool.query(

@@ -102,7 +102,8 @@ export function registerEdge(program: Command): void {
       while (!stopping) {
         try {
           const r = await edge.round();
-          if (r.uploaded || r.refused || r.resultsStored) process.stderr.write(`edge: ${JSON.stringify(r)}\n`);
+          if (r.uploaded || r.refused || r.resultsStored || r.noticesStored)
+            process.stderr.write(`edge: ${JSON.stringify(r)}\n`);
           failures = 0;
         } catch (err) {
           failures++;

@@ -71,6 +71,8 @@ export interface RoundResult {
   studiesDone: number;
   /** Series whose SEG and SR came back into the hospital's Orthanc. */
   resultsStored: number;
+  /** Series the engine refused, whose "not analysed" notice was stored there instead. */
+  noticesStored: number;
 }
 
 /** One round: read Orthanc's changes, upload the studies that are ready, save the state after each series. */
@@ -93,7 +95,7 @@ export class Edge {
     const state = readState(this.o.stateFile);
     await this.readChanges(state);
     writeState(this.o.stateFile, state);
-    const result: RoundResult = { uploaded: 0, refused: 0, studiesDone: 0, resultsStored: 0 };
+    const result: RoundResult = { uploaded: 0, refused: 0, studiesDone: 0, resultsStored: 0, noticesStored: 0 };
     const now = orthancTime(await this.orthancNow());
     for (const [study, stable] of Object.entries(state.pending)) {
       if (stable && !(await this.quiet(study, now))) continue;
@@ -107,7 +109,9 @@ export class Edge {
     }
     if (this.results && state.awaiting) {
       try {
-        result.resultsStored = await this.results.collect(state.awaiting);
+        const back = await this.results.collect(state.awaiting);
+        result.resultsStored = back.results;
+        result.noticesStored = back.notices;
       } finally {
         writeState(this.o.stateFile, state);
       }

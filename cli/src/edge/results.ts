@@ -1,14 +1,23 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '@mic/config';
-import { readNifti, sourceSeriesFromHeaders } from '@mic/dicom';
+import { imageInfo, readNifti, sourceSeriesFromHeaders, writeNotice, type DicomFile, type HuFrames } from '@mic/dicom';
 import type { Volume } from '@mic/imaging';
 import { orthancJson, orthancRequest } from '@mic/pacs';
-import { assembleOne, combinedLabels, derivedObjects, derivedUids } from '@mic/worker';
+import {
+  assembleOne,
+  combinedLabels,
+  derivedObjects,
+  derivedUid,
+  derivedUids,
+  studyTags,
+  type OrthancStudy,
+} from '@mic/worker';
 
 // The return half of the edge: the platform's results come back over the same outbound channel. The platform sends
 // nothing identifying: the edge downloads the de-identified label maps and report of a series it uploaded, and builds
 // the SEG and SR here, over the original images in its own Orthanc, with the worker's own writer and UIDs (the same
-// instances a PACS the platform reaches would get). Re-identification never leaves the hospital.
+// instances a PACS the platform reaches would get). Re-identification never leaves the hospital. A series the engine
+// refused gets the worker's "not analysed" notice instead, written here the same way.
 
 /** A series sent, whose result is still to come back. */
 export interface Awaiting {
@@ -37,6 +46,7 @@ interface ApiAnalysis {
   revision: number;
   status: string;
   error: string | null;
+  refused?: boolean;
   artifacts: { name: string; sha256: string; href: string }[];
 }
 
@@ -45,9 +55,28 @@ interface ApiSeries {
   analyses: ApiAnalysis[];
 }
 
-type Outcome = { done: boolean; note: string };
+/** Whether the series is done with, what to say of it, and what was stored in the hospital's Orthanc. */
+type Outcome = { done: boolean; note: string; stored?: 'result' | 'notice' };
+
+export interface Collected {
+  /** Series whose SEG and SR were stored. */
+  results: number;
+  /** Series the engine refused, whose "not analysed" notice was stored. */
+  notices: number;
+}
 
 const NEEDED = ['report.json', 'lungs.nii.gz', 'lesions.nii.gz'];
+
+/** Frames of zeros: the SEG and SR need the slices' headers and geometry, not their pixels (not decoded). */
+async function geometryOnly(file: DicomFile): Promise<HuFrames> {
+  const info = imageInfo(file);
+  if (!info) throw new Error('no pixel data');
+  const zeros = new Int16Array(info.rows * info.columns);
+  return { info, padded: 0, frames: Array.from({ length: info.numberOfFrames }, () => zeros) };
+}
+
+/** Instances read from Orthanc at a time. */
+const LANES = 8;
 
 /** The same grid: dimensions equal, origin and spacing within 0.01 mm. */
 export function sameGrid(a: Volume, b: Volume): boolean {
@@ -66,9 +95,9 @@ export class Results {
     private readonly say: (line: string) => void,
   ) {}
 
-  /** Asks about each awaited series that is due; stores the results that are ready. Returns how many came back. */
-  async collect(awaiting: Record<string, Awaiting>, now = Date.now()): Promise<number> {
-    let stored = 0;
+  /** Asks about each awaited series that is due; stores the results (or notices) that are ready. */
+  async collect(awaiting: Record<string, Awaiting>, now = Date.now()): Promise<Collected> {
+    const stored: Collected = { results: 0, notices: 0 };
     for (const [series, w] of Object.entries(awaiting)) {
       if ((w.next ?? 0) > now) continue;
       w.next = now + this.o.everyMs;
@@ -83,10 +112,9 @@ export class Results {
         outcome = { done: true, note: `given up after ${duration(this.o.waitMs)}: ${outcome.note}` };
       if (outcome.note !== w.said) this.say(`series ${series}: ${outcome.note}`);
       w.said = outcome.note;
-      if (outcome.done) {
-        if (outcome.note.startsWith('SEG and SR stored')) stored++;
-        delete awaiting[series];
-      }
+      if (outcome.stored === 'result') stored.results++;
+      if (outcome.stored === 'notice') stored.notices++;
+      if (outcome.done) delete awaiting[series];
     }
     return stored;
   }
@@ -99,9 +127,48 @@ export class Results {
       return { done: true, note: `not analysed: ${body.series.notAnalysedReason ?? 'not selected'}` };
     const a = body.analyses[0]; // newest first
     if (!a) return { done: false, note: 'not queued yet' };
+    if (a.status === 'failed' && a.refused) {
+      const uid = await this.notice(series, a);
+      return { done: true, note: `not analysed: ${a.error}; notice stored (${uid})`, stored: 'notice' };
+    }
+    // a failure of the platform's servers may yet be replayed: waited for
     if (a.status !== 'done') return { done: false, note: `analysis ${a.status}${a.error ? `: ${a.error}` : ''}` };
     const uids = await this.store(series, a);
-    return { done: true, note: `SEG and SR stored (analysis ${a.id}, SEG ${uids.segSopUid})` };
+    return { done: true, note: `SEG and SR stored (analysis ${a.id}, SEG ${uids.segSopUid})`, stored: 'result' };
+  }
+
+  /** The worker's "not analysed" Basic Text SR, under the original study's identifiers, with the engine's reason. */
+  private async notice(series: string, a: ApiAnalysis): Promise<string> {
+    const s = (await orthancJson(this.config, `/series/${series}`)) as {
+      ParentStudy: string;
+      MainDicomTags: { SeriesInstanceUID?: string; SeriesDescription?: string };
+    };
+    const study = (await orthancJson(this.config, `/studies/${s.ParentStudy}`)) as OrthancStudy;
+    const studyUid = study.MainDicomTags?.StudyInstanceUID;
+    const seriesUid = s.MainDicomTags.SeriesInstanceUID;
+    if (!studyUid || !seriesUid) throw new Error('the series has no study or series UID in Orthanc');
+    const uid = (what: string) => derivedUid('mic-notice', studyUid, seriesUid, a.analysisVersion, a.revision, what);
+    const { bytes, sopInstanceUid } = writeNotice({
+      study: {
+        ...studyTags(study),
+        patientName: study.PatientMainDicomTags?.PatientName,
+        patientId: study.PatientMainDicomTags?.PatientID,
+        studyInstanceUid: studyUid,
+      },
+      seriesUid,
+      seriesDescription: s.MainDicomTags.SeriesDescription,
+      reason: a.error ?? 'not analysed',
+      algorithm: { name: 'mic-analysis', version: a.analysisVersion },
+      sopInstanceUid: uid('sop'),
+      seriesInstanceUid: uid('series'),
+    });
+    await this.put(bytes);
+    return sopInstanceUid;
+  }
+
+  private async put(bytes: Uint8Array): Promise<void> {
+    const init = { method: 'POST', headers: { 'content-type': 'application/dicom' }, body: bytes };
+    await orthancRequest(this.config, '/instances', init, 60_000);
   }
 
   /** The result rebuilt over the original series and stored in the hospital's Orthanc. */
@@ -124,13 +191,7 @@ export class Results {
     const source = sourceSeriesFromHeaders(original.headers);
     const uids = derivedUids(source.studyInstanceUid, source.seriesInstanceUid, a.analysisVersion, a.revision);
     const out = derivedObjects(source, labels, { report, dims: lungs.dims }, uids);
-    for (const bytes of [out.seg, out.sr])
-      await orthancRequest(
-        this.config,
-        '/instances',
-        { method: 'POST', headers: { 'content-type': 'application/dicom' }, body: bytes },
-        60_000,
-      );
+    for (const bytes of [out.seg, out.sr]) await this.put(bytes);
     return uids;
   }
 
@@ -140,12 +201,16 @@ export class Results {
       Instances: string[];
       MainDicomTags: { SeriesInstanceUID?: string };
     };
-    const inputs = [];
-    for (const id of s.Instances) {
-      const res = await orthancRequest(this.config, `/instances/${id}/file`, {}, 60_000);
-      inputs.push({ name: id, bytes: new Uint8Array(await res.arrayBuffer()) });
-    }
-    return assembleOne(inputs, s.MainDicomTags.SeriesInstanceUID ?? '');
+    const inputs: { name: string; bytes: Uint8Array }[] = [];
+    let next = 0;
+    const lane = async () => {
+      for (let i = next++; i < s.Instances.length; i = next++) {
+        const res = await orthancRequest(this.config, `/instances/${s.Instances[i]}/file`, {}, 60_000);
+        inputs[i] = { name: s.Instances[i], bytes: new Uint8Array(await res.arrayBuffer()) };
+      }
+    };
+    await Promise.all(Array.from({ length: LANES }, lane));
+    return assembleOne(inputs, s.MainDicomTags.SeriesInstanceUID ?? '', { decode: geometryOnly });
   }
 
   /** One stored file of the analysis, checked against the catalogue's SHA-256. */

@@ -105,6 +105,8 @@ export interface AnalysisRow {
   lane: string;
   status: string;
   error: string | null;
+  /** Failed because the engine refused the input (no lung, unreadable images), not because a server failed. */
+  refused: boolean;
   versions: Record<string, string> | null;
   report: unknown;
   createdAt: string;
@@ -128,6 +130,7 @@ function analysisRow(r: Record<string, unknown>, artifacts: ArtifactRow[]): Anal
     lane: r.lane as string,
     status: r.status as string,
     error: (r.error as string | null) ?? null,
+    refused: r.refused === true,
     versions: (r.versions as Record<string, string> | null) ?? null,
     report: result?.report ?? null,
     createdAt: iso(r.created_at) as string,
@@ -138,7 +141,7 @@ function analysisRow(r: Record<string, unknown>, artifacts: ArtifactRow[]): Anal
 }
 
 const ANALYSIS = `
-  SELECT a.id, a.analysis_version, a.revision, a.lane, a.status, a.error, a.versions, a.result, a.created_at,
+  SELECT a.id, a.analysis_version, a.revision, a.lane, a.status, a.error, a.refused, a.versions, a.result, a.created_at,
     a.started_at, a.finished_at, s.series_uid, s.description, st.id AS study_id, st.society_id
   FROM analyses a JOIN series s ON s.id = a.series_id JOIN studies st ON st.id = s.study_id`;
 

@@ -36,7 +36,8 @@ export async function analysisTarget(db: Db, jobId: string): Promise<AnalysisTar
 
 export async function startAnalysis(db: Db, analysisId: number): Promise<void> {
   await db.query(
-    `UPDATE analyses SET status = 'running', started_at = now(), error = NULL, updated_at = now() WHERE id = $1`,
+    `UPDATE analyses SET status = 'running', started_at = now(), error = NULL, refused = false, updated_at = now()
+     WHERE id = $1`,
     [analysisId],
   );
 }
@@ -55,10 +56,12 @@ export async function finishAnalysis(
   );
 }
 
-export async function failAnalysis(db: Db, analysisId: number, error: string): Promise<void> {
+/** `refused`: the engine refused the input (a replay cannot change that), rather than a server failing. */
+export async function failAnalysis(db: Db, analysisId: number, error: string, refused = false): Promise<void> {
   await db.query(
-    `UPDATE analyses SET status = 'failed', error = $2, finished_at = now(), updated_at = now() WHERE id = $1`,
-    [analysisId, error],
+    `UPDATE analyses SET status = 'failed', error = $2, refused = $3, finished_at = now(), updated_at = now()
+     WHERE id = $1`,
+    [analysisId, error, refused],
   );
 }
 

@@ -341,6 +341,11 @@ export const openapi = {
           revision: { type: 'integer', description: "the series' revision: late instances make a new one" },
           status: { type: 'string', description: 'queued, running, retrying, done or failed' },
           error: { type: ['string', 'null'] },
+          refused: {
+            type: 'boolean',
+            description:
+              'failed because the engine refused the input (no lung, unreadable images): a replay cannot help',
+          },
           versions: { type: ['object', 'null'] },
           report: { type: ['object', 'null'], description: 'the report.json of mic analyze' },
           headline: ref('Headline'),

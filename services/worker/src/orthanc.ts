@@ -51,10 +51,14 @@ export async function originalStudy(config: Config, studyUid: string): Promise<O
   }[];
   const study = found.find((f) => f.Type === 'Study');
   if (!study) return {};
-  const tags = (await orthancJson(config, `/studies/${study.ID}`, {}, 15_000)) as Record<
-    'MainDicomTags' | 'PatientMainDicomTags',
-    Record<string, string> | undefined
-  >;
+  return studyTags((await orthancJson(config, `/studies/${study.ID}`, {}, 15_000)) as OrthancStudy);
+}
+
+/** Orthanc's answer for a study (GET /studies/{id}): the tags it indexes. */
+export type OrthancStudy = Record<'MainDicomTags' | 'PatientMainDicomTags', Record<string, string> | undefined>;
+
+/** The identifiers a result takes from the original study, out of Orthanc's main tags; absent values stay absent. */
+export function studyTags(tags: OrthancStudy): OriginalStudy {
   const out: OriginalStudy = {};
   for (const [field, group, tag] of STUDY_TAGS) {
     const value = tags[group]?.[tag]?.trim();

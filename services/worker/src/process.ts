@@ -144,17 +144,19 @@ export function analysisProcessor(ctx: WorkerContext): AnalysisProcessor {
       const code = err instanceof ThreadError ? err.code : failureReason(err);
       const origin = err instanceof ThreadError ? err.origin : '';
       const permanent = PERMANENT.has(code) || PERMANENT.has(origin) || err instanceof UnrecoverableError;
+      // a refusal of the input: its reason is about the images, not about our servers
+      const refused = permanent && code !== 'UnrecoverableError';
       const message = (err as Error).message;
       const last = permanent || attempt >= config.queue.attempts;
-      await failAnalysis(ctx.pool, target.id, message).catch(() => undefined);
+      await failAnalysis(ctx.pool, target.id, message, refused).catch(() => undefined);
       if (!last) await setAnalysisStatus(ctx.pool, jobId, 'retrying').catch(() => undefined);
       ctx.metrics.jobs.inc({ outcome: last ? 'failed' : 'retry' });
       ctx.metrics.failures.inc({ stage: 'job', reason: code.slice(0, 40) });
       log.error({ err: message, code, last }, 'analysis failed');
       // The series will get no result: say so in the hospital's PACS. Only for refusals of the input (a retry or a
-      // replay cannot change them, and their reason is about the images, not about our servers). A PACS that is
-      // away must not hold the worker's slot: past a minute the notice goes on in the background, best effort.
-      if (permanent && restore && code !== 'UnrecoverableError')
+      // replay cannot change them). A PACS that is away must not hold the worker's slot: past a minute the notice
+      // goes on in the background, best effort. (An edge reads `refused` from the API and writes its own notice.)
+      if (refused && restore)
         await within(sendNotice(ctx, job, target, message, log), 60_000, 'not-analysed notice').catch((e: Error) =>
           log.error({ err: e.message }, 'not-analysed notice not sent (yet)'),
         );
