@@ -3,6 +3,7 @@ import type { Config } from '@mic/config';
 import { imageInfo, readNifti, sourceSeriesFromHeaders, writeNotice, type DicomFile, type HuFrames } from '@mic/dicom';
 import type { Volume } from '@mic/imaging';
 import { orthancJson, orthancRequest } from '@mic/pacs';
+import { inLanes } from '@mic/telemetry';
 import {
   assembleOne,
   combinedLabels,
@@ -201,15 +202,10 @@ export class Results {
       Instances: string[];
       MainDicomTags: { SeriesInstanceUID?: string };
     };
-    const inputs: { name: string; bytes: Uint8Array }[] = [];
-    let next = 0;
-    const lane = async () => {
-      for (let i = next++; i < s.Instances.length; i = next++) {
-        const res = await orthancRequest(this.config, `/instances/${s.Instances[i]}/file`, {}, 60_000);
-        inputs[i] = { name: s.Instances[i], bytes: new Uint8Array(await res.arrayBuffer()) };
-      }
-    };
-    await Promise.all(Array.from({ length: LANES }, lane));
+    const inputs = await inLanes(s.Instances, LANES, async (id) => {
+      const res = await orthancRequest(this.config, `/instances/${id}/file`, {}, 60_000);
+      return { name: id, bytes: new Uint8Array(await res.arrayBuffer()) };
+    });
     return assembleOne(inputs, s.MainDicomTags.SeriesInstanceUID ?? '', { decode: geometryOnly });
   }
 

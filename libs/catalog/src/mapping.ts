@@ -51,7 +51,8 @@ export async function saveMapping(
   kind: MappingKind,
   pairs: Record<string, string>,
 ): Promise<void> {
-  const entries = Object.entries(pairs);
+  // Sorted: concurrent ingests that share pseudonyms (a study's UIDs) take their row locks in the same order.
+  const entries = Object.entries(pairs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (entries.length === 0) return;
   const pseudonyms = entries.map(([p]) => p);
   const sealed = entries.map(([p, o]) => sealOriginal(hexKey, society, kind, p, o));

@@ -16,3 +16,4 @@ export function createMetricsRegistry(service: string): Registry {
 }
 
 export * from './service.js';
+export { inLanes } from './lanes.js';

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AccessError, isEdgeClient, requireSocietyRole, verifyBearer, type MicClaims } from '@mic/auth';
 import { audit, uploadedBytes } from '@mic/catalog';
 import type { Lane } from '@mic/queue';
+import { inLanes } from '@mic/telemetry';
 import type { IngestContext } from './context.js';
 import { finalizeStudy, flushOutbox } from './finalize.js';
 import { MultipartError, parseContentType, parseMultipart } from './multipart.js';
@@ -76,6 +77,9 @@ async function overQuota(ctx: IngestContext, req: IncomingMessage, res: ServerRe
   return true;
 }
 
+/** Parts of one request ingested at a time: de-identification of one overlaps the store and catalogue of others. */
+const STOW_LANES = 4;
+
 /**
  * STOW-RS (PS3.18 10.5): POST /dicomweb/studies with multipart/related; type="application/dicom". Each part takes
  * the same path as an instance pulled from Orthanc; the request is one unit of completeness, so its studies are
@@ -108,15 +112,9 @@ export async function handleStow(ctx: IngestContext, req: IncomingMessage, res: 
   const referenced: Record<string, unknown>[] = [];
   const failed: Record<string, unknown>[] = [];
   const studies = new Set<number>();
-  for (const [index, part] of parts.entries()) {
+  const outcomes = await inLanes(parts, STOW_LANES, async (part) => {
     const type = (part.headers['content-type'] ?? 'application/dicom').split(';')[0].trim().toLowerCase();
-    if (type !== 'application/dicom') {
-      failed.push({
-        '00081197': { vr: 'US', Value: [0xa900] },
-        '00000902': { vr: 'LO', Value: [`part ${index + 1}: ${type}`] },
-      });
-      continue;
-    }
+    if (type !== 'application/dicom') return { type };
     const hash = sha256(part.body);
     const out = await ingestBytes(ctx, part.body, { source: 'stow', sourceRef: `stow/${hash}` });
     ctx.hooks.onInstance?.({
@@ -125,7 +123,15 @@ export async function handleStow(ctx: IngestContext, req: IncomingMessage, res: 
       outcome: out.kind,
       ...(out.kind === 'quarantined' ? { reason: out.reason } : { studyId: out.studyId }),
     });
-    if (out.kind === 'quarantined') {
+    return { type, out };
+  });
+  for (const [index, { type, out }] of outcomes.entries()) {
+    if (!out) {
+      failed.push({
+        '00081197': { vr: 'US', Value: [0xa900] },
+        '00000902': { vr: 'LO', Value: [`part ${index + 1}: ${type}`] },
+      });
+    } else if (out.kind === 'quarantined') {
       failed.push({
         '00081197': { vr: 'US', Value: [0xc000] },
         '00000902': { vr: 'LO', Value: [`part ${index + 1}: ${out.reason}`.slice(0, 64)] },

@@ -10,7 +10,7 @@ import {
   writebacksOf,
 } from '@mic/catalog';
 import type { AnalysisJob, AnalysisProcessor } from '@mic/queue';
-import { failureReason, timed, within, type Logger } from '@mic/telemetry';
+import { failureReason, inLanes, timed, within, type Logger } from '@mic/telemetry';
 import { UnrecoverableError } from 'bullmq';
 import type { WorkerContext } from './context.js';
 import { derivedUids } from './identity.js';
@@ -52,14 +52,10 @@ function loadInstances(ctx: WorkerContext, job: AnalysisJob, log: Logger): Feed 
       // A private copy per object: its buffer is handed over (transferred) to the analysis thread.
       return new Uint8Array(Buffer.concat(chunks));
     });
-  return (send) => {
-    let next = 0;
-    const lane = async () => {
-      for (let i = next++; i < job.objectKeys.length; i = next++)
-        send(i, job.objectKeys[i], await load(job.objectKeys[i]));
-    };
-    return timed(ctx.metrics, 'load', () => Promise.all(Array.from({ length: LOAD_CONCURRENCY }, lane)));
-  };
+  return (send) =>
+    timed(ctx.metrics, 'load', () =>
+      inLanes(job.objectKeys, LOAD_CONCURRENCY, async (key, i) => send(i, key, await load(key))),
+    );
 }
 
 async function storeOutputs(ctx: WorkerContext, job: AnalysisJob, analysisId: number, r: ThreadResult, log: Logger) {
