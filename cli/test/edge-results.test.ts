@@ -69,6 +69,19 @@ describe('edge results', () => {
     expect(said).toHaveLength(5);
   });
 
+  it('asks less often about a series that has waited long', async () => {
+    const hour = 3_600_000;
+    const { r } = results(24 * hour);
+    const awaiting = { s1: waiting(1, 0) };
+    const before = asked.length;
+    await r.collect(awaiting, hour);
+    expect(awaiting.s1.next).toBe(hour + 180_000); // a twentieth of the hour, not every 30 s
+    await r.collect(awaiting, hour + 60_000);
+    expect(asked.length).toBe(before + 1);
+    await r.collect(awaiting, 10 * hour);
+    expect(awaiting.s1.next).toBe(10 * hour + 600_000); // at most every 10 min
+  });
+
   it('gives up after the wait, saying what it last saw', async () => {
     const { r, said } = results(60_000);
     const awaiting = { s1: waiting(1, 0) };

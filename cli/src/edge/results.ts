@@ -37,7 +37,7 @@ export interface ResultOptions {
   apiUrl: string;
   /** Give up on a series after this long without a result. */
   waitMs: number;
-  /** Between two questions about the same series. */
+  /** Between two questions about the same series (more after a long wait). */
   everyMs: number;
 }
 
@@ -101,7 +101,9 @@ export class Results {
     const stored: Collected = { results: 0, notices: 0 };
     for (const [series, w] of Object.entries(awaiting)) {
       if ((w.next ?? 0) > now) continue;
-      w.next = now + this.o.everyMs;
+      // every everyMs at first, then less often (a twentieth of the wait so far, at most 10 min): a long research
+      // backlog does not fill the platform's audit with the same question
+      w.next = now + Math.max(this.o.everyMs, Math.min((now - w.since) / 20, 600_000));
       let outcome: Outcome;
       try {
         outcome = await this.check(series, w);

@@ -26,3 +26,5 @@ export * from './browse.js';
 export * from './stats.js';
 export * from './usage.js';
 export * from './timeline.js';
+export * from './erase.js';
+export { inTransaction } from './tx.js';

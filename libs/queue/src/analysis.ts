@@ -170,3 +170,32 @@ export async function laneLoad(queue: Queue): Promise<LaneLoad> {
     delayed: counts.delayed ?? 0,
   };
 }
+
+/**
+ * Removes the analysis jobs with these ids and their dead letters. Nothing is removed while one of them is being
+ * analysed: those are named in `active` instead.
+ */
+export async function removeJobs(config: Config, ids: string[]): Promise<{ removed: string[]; active: string[] }> {
+  const queue = analysisQueue(config);
+  const dlq = deadLetterQueue(config);
+  try {
+    const jobs = (await Promise.all(ids.map((id) => queue.getJob(id)))).filter((j) => j !== undefined);
+    const active = [];
+    for (const job of jobs) if ((await job.getState()) === 'active') active.push(job.id!);
+    if (active.length) return { removed: [], active };
+    const removed: string[] = [];
+    for (const job of jobs) {
+      // taken by a worker since the look above: a locked job refuses removal
+      const gone = await job.remove().then(
+        () => true,
+        () => false,
+      );
+      if (!gone) return { removed, active: [job.id!] };
+      removed.push(job.id!);
+    }
+    for (const id of ids) await (await dlq.getJob(id))?.remove();
+    return { removed, active: [] };
+  } finally {
+    await Promise.all([queue.close(), dlq.close()]);
+  }
+}

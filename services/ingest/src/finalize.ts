@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   audit,
+  inTransaction,
   markEnqueued,
   markUnenqueued,
   openEnqueuedAnalyses,
@@ -15,7 +16,6 @@ import { analysisJobId, enqueueAnalysis, type Lane } from '@mic/queue';
 import { timed } from '@mic/telemetry';
 import type { IngestContext } from './context.js';
 import { studySelection } from './select.js';
-import { inTransaction } from './store.js';
 
 /**
  * A study is complete: apply the selection rules to each series, record "not analysed" reasons, and record one

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import {
+  inTransaction,
   quarantine,
   saveMapping,
   upsertInstance,
   upsertSeries,
   upsertStudy,
-  type Pool,
   type PoolClient,
 } from '@mic/catalog';
 import { deidentify, DeidError, DicomError, parseDicom, slicePlane, type DeidResult, type Dataset } from '@mic/dicom';
@@ -43,23 +43,6 @@ const num = (v: unknown): number | null => {
   const n = Number(Array.isArray(v) ? v[0] : v);
   return v === undefined || v === null || v === '' || !Number.isFinite(n) ? null : n;
 };
-
-async function inTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const out = await fn(client);
-    await client.query('COMMIT');
-    return out;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
-}
-
-export { inTransaction };
 
 /**
  * Series this ingest recorded before (study, series and patient mapping rows committed): later instances of the same
@@ -131,7 +114,7 @@ export async function ingestBytes(ctx: IngestContext, raw: Uint8Array, origin: O
   const seriesUid = text(dataset.SeriesInstanceUID)!;
   const seen = seenSeries(ctx);
   const seenKey = [deid.pseudonym, studyUid, seriesUid, origin.source, origin.sourceStudy ?? ''].join('\n');
-  const ids = await timed(ctx.metrics, 'catalog', () =>
+  const record = () =>
     inTransaction(ctx.pool, async (db) => {
       const known = seen.get(seenKey);
       const key = ctx.config.catalog.mappingKey;
@@ -164,7 +147,13 @@ export async function ingestBytes(ctx: IngestContext, raw: Uint8Array, origin: O
         seen.delete(seenKey);
         throw err;
       },
-    ),
+    );
+  const ids = await timed(ctx.metrics, 'catalog', () =>
+    record().catch((err: { code?: string }) => {
+      // a foreign key gone: the cached series' study was erased since (mic studies delete); record it afresh
+      if (err.code === '23503') return record();
+      throw err;
+    }),
   );
   const kind = ids.created ? 'stored' : 'duplicate';
   ctx.metrics.instances.inc({ outcome: kind });

@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'bullmq';
+import { createCatalogPool, saveArtifact, type Pool } from '@mic/catalog';
+import { startIngest, type IngestService } from '@mic/ingest';
+import { analysisQueue, ANALYSIS_QUEUE, bullConnection } from '@mic/queue';
+import { createS3Client } from '@mic/storage';
+import { requireService } from './support/stack.js';
+import { isolatedConfig, lidcFiles, read, stow } from './support/ingest.js';
+import { freshCopies } from '../e2e/support/worker.js';
+
+jest.setTimeout(120_000);
+
+// `mic studies delete`: a study sent in error, or a patient's withdrawal, leaves nothing of the study behind but the
+// audit trail, and the same study sent again is taken afresh by the running ingest.
+const root = join(import.meta.dirname, '..', '..');
+const config = await isolatedConfig();
+const s3 = createS3Client(config);
+const dir = mkdtempSync(join(tmpdir(), 'mic-erase-'));
+const configFile = join(dir, 'config.json');
+writeFileSync(configFile, JSON.stringify(config));
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MIC_')));
+
+const mic = (...args: string[]) =>
+  new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [join(root, 'bin', 'mic.js'), ...args],
+      { env: { ...env, MIC_CONFIG_FILE: configFile }, encoding: 'utf8', timeout: 60_000 },
+      (err, stdout, stderr) => resolve({ status: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+
+const rows = async (pool: Pool, sql: string, params: unknown[] = []) => (await pool.query(sql, params)).rows;
+
+/** Whether the identity map still holds the sealed original behind this pseudonym. */
+const sealed = async (pool: Pool, kind: string, pseudonym: string) =>
+  (
+    await rows(pool, 'SELECT 1 FROM identity_map WHERE society_id = $1 AND kind = $2 AND pseudonym = $3', [
+      config.ingest.society,
+      kind,
+      pseudonym,
+    ])
+  ).length > 0;
+
+describe('mic studies delete', () => {
+  let ingest: IngestService;
+  let pool: Pool;
+
+  beforeAll(async () => {
+    for (const s of ['postgres', 'redis', 's3', 'keycloak'] as const) await requireService(s);
+    ingest = await startIngest(config);
+    await ingest.ready;
+    pool = createCatalogPool(config);
+  });
+
+  afterAll(async () => {
+    await ingest?.stop();
+    const queue = analysisQueue(config);
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+    await pool?.query(`DROP SCHEMA IF EXISTS ${config.catalog.schema} CASCADE`);
+    await pool?.end();
+  });
+
+  /** Uploads the files over STOW-RS; the catalogue id of their study. */
+  async function upload(files: string[]): Promise<number> {
+    const up = await stow(ingest.port, files.map(read));
+    expect(up.status).toBe(200);
+    return Number((up.body['00081199'].Value![0]['00081190'].Value![0] as string).split('/')[4]);
+  }
+
+  it('erases the study, its objects, jobs, identities and patient; keeps the audit; takes it again afresh', async () => {
+    const files = freshCopies(lidcFiles('LIDC-IDRI-0001'));
+    const studyId = await upload(files);
+    const [study] = await rows(
+      pool,
+      `SELECT st.study_uid, p.pseudonym FROM studies st JOIN patients p ON p.id = st.patient_id WHERE st.id = $1`,
+      [studyId],
+    );
+    const [analysis] = await rows(
+      pool,
+      'SELECT a.id, a.job_id FROM analyses a JOIN series s ON s.id = a.series_id WHERE s.study_id = $1',
+      [studyId],
+    );
+    const keys = (
+      await rows(
+        pool,
+        'SELECT i.object_key FROM instances i JOIN series s ON s.id = i.series_id WHERE s.study_id = $1',
+        [studyId],
+      )
+    ).map((r) => r.object_key as string);
+    // a result file, as the worker would have stored
+    const resultKey = `results/${study.study_uid}/test/report.json`;
+    await s3.putObject(config.s3.bucket, resultKey, Buffer.from('{}'));
+    await saveArtifact(pool, {
+      analysisId: analysis.id,
+      kind: 'report',
+      objectKey: resultKey,
+      sha256: 'x',
+      mediaType: 'application/json',
+    });
+    expect(await analysisQueue(config).getJob(analysis.job_id)).toBeDefined();
+    expect(await sealed(pool, 'uid', study.study_uid)).toBe(true);
+
+    const out = await mic('studies', 'delete', String(studyId), '--reason', 'sent in error', '--json');
+    expect(out.stderr).toBe('');
+    expect(JSON.parse(out.stdout)).toMatchObject({
+      studyId,
+      instances: files.length,
+      analyses: 1,
+      jobs: 1,
+      objects: files.length + 1,
+      patientRemoved: true,
+    });
+    expect(await rows(pool, 'SELECT 1 FROM studies WHERE id = $1', [studyId])).toEqual([]);
+    expect(await rows(pool, 'SELECT 1 FROM instances WHERE object_key = ANY($1)', [keys])).toEqual([]);
+    expect(await rows(pool, 'SELECT 1 FROM patients WHERE pseudonym = $1', [study.pseudonym])).toEqual([]);
+    expect(await sealed(pool, 'uid', study.study_uid)).toBe(false);
+    expect(await sealed(pool, 'patient', study.pseudonym)).toBe(false);
+    for (const key of [...keys, resultKey])
+      await expect(s3.statObject(config.s3.bucket, key)).rejects.toMatchObject({ code: 'NotFound' });
+    const queue = analysisQueue(config);
+    expect(await queue.getJob(analysis.job_id)).toBeUndefined();
+    await queue.close();
+    const audit = await rows(pool, `SELECT action, study_id, detail FROM audit WHERE detail->>'study' = $1`, [
+      String(studyId),
+    ]);
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['stow.upload', 'analysis.requested']));
+    expect(audit.every((a) => a.study_id === null)).toBe(true);
+    const [erased] = await rows(pool, `SELECT actor, detail FROM audit WHERE action = 'study.erased'`);
+    expect(erased.actor).toMatch(/^operator:/);
+    expect(erased.detail).toMatchObject({ studyId, reason: 'sent in error', society: config.ingest.society });
+    expect((await mic('studies', 'show', String(studyId))).status).toBe(4);
+    expect((await mic('studies', 'delete', String(studyId), '--reason', 'again')).stderr).toMatch(/no study/);
+
+    // the same files again, to the same running ingest (which had the series cached): a new study
+    const again = await upload(files);
+    expect(again).not.toBe(studyId);
+    expect(await rows(pool, 'SELECT count(*)::int AS n FROM instances WHERE object_key = ANY($1)', [keys])).toEqual([
+      { n: files.length },
+    ]);
+  });
+
+  it('refuses while the study is being analysed, and changes nothing', async () => {
+    const queue = analysisQueue(config);
+    await queue.obliterate({ force: true }); // only this study's job is waiting
+    await queue.close();
+    const studyId = await upload(freshCopies(lidcFiles('LIDC-IDRI-0002')));
+    // a worker takes the job (and holds its lock) without finishing it
+    const worker = new Worker(ANALYSIS_QUEUE, null, {
+      connection: bullConnection(config),
+      prefix: config.queue.prefix,
+      autorun: false,
+    });
+    try {
+      const job = await worker.getNextJob('test-token');
+      expect(job).toBeDefined();
+      const out = await mic('studies', 'delete', String(studyId), '--reason', 'withdrawn');
+      expect(out.status).toBe(5);
+      expect(out.stderr).toMatch(/being analysed now .*try again after/);
+      expect(await rows(pool, 'SELECT 1 FROM studies WHERE id = $1', [studyId])).toHaveLength(1);
+      await job!.moveToFailed(new Error('test over'), 'test-token');
+    } finally {
+      await worker.close();
+    }
+    expect((await mic('studies', 'delete', String(studyId), '--reason', 'withdrawn')).status).toBe(0);
+    expect(await rows(pool, 'SELECT 1 FROM studies WHERE id = $1', [studyId])).toEqual([]);
+  });
+});
