@@ -56,7 +56,7 @@ describe('edge results', () => {
       'series s1: not queued yet',
       'series s2: not analysed: scout',
       'series s3: analysis failed: no lung',
-      'series s4: the platform has no such series (deleted?)',
+      'series s4: the platform has no such series (erased?)',
       'series s5: no result yet: platform API /api/v1/studies/1/series/5: HTTP 500: boom',
     ]);
     expect(asked.every((a) => a.endsWith('Bearer tok'))).toBe(true);

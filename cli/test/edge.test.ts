@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { orthancTime, readState, throttleDelayMs, writeState } from '../src/edge/edge.js';
+import { edgeStatus, orthancTime, readState, throttleDelayMs, writeState } from '../src/edge/edge.js';
 
 describe('edge', () => {
   it('waits just long enough to keep to the rate', () => {
@@ -22,6 +22,29 @@ describe('edge', () => {
     expect(existsSync(`${file}.tmp`)).toBe(false);
     writeFileSync(file, '{"since": 4');
     expect(() => readState(file)).toThrow(/edge state .* unreadable/);
+  });
+
+  it('says what waits to be sent and what waits to come back, oldest first', () => {
+    const state = {
+      since: 7,
+      pending: { a: 1 },
+      sent: {},
+      done: ['b', 'c'],
+      awaiting: {
+        s2: { href: '/api/v1/studies/1/series/2', since: 50_000, said: 'analysis running' },
+        s1: { href: '/api/v1/studies/1/series/1', since: 10_000 },
+      },
+    };
+    expect(edgeStatus(state, 70_000)).toEqual({
+      changesReadUpTo: 7,
+      studiesPending: 1,
+      studiesDone: 2,
+      seriesAwaitingResults: 2,
+      awaiting: [
+        { series: 's1', href: '/api/v1/studies/1/series/1', waitingSeconds: 60 },
+        { series: 's2', href: '/api/v1/studies/1/series/2', waitingSeconds: 20, last: 'analysis running' },
+      ],
+    });
   });
 
   it("reads Orthanc's timestamps for differences on its own clock", () => {

@@ -115,6 +115,9 @@ describe('mic edge: the hospital uploads, the platform never connects in', () =>
     ]);
     expect(upload.rows.map((r) => r.actor)).toEqual(['user:service-account-mic-pacs']);
     expect(JSON.parse((await edge('--once', '--settle', '0')).stdout).uploaded).toBe(0);
+    // what an operator sees without reaching anything
+    const status = await run(['edge', '--state', state, '--status']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ studiesPending: 0, studiesDone: 1, seriesAwaitingResults: 0 });
   });
 
   it('loses nothing when stopped mid-upload and started again', async () => {
@@ -165,5 +168,10 @@ describe('mic edge: the hospital uploads, the platform never connects in', () =>
     const noSecret = await run([...edgeArgs(), '--once'], { MIC_EDGE_CLIENT_SECRET: '' });
     expect(noSecret.status).toBe(2);
     expect(noSecret.stderr).toMatch(/MIC_EDGE_CLIENT_SECRET/);
+    const noUrl = await run(['edge', '--state', state, '--once']);
+    expect({ status: noUrl.status, stderr: noUrl.stderr }).toEqual({
+      status: 2,
+      stderr: expect.stringMatching(/--stow-url is required/),
+    });
   });
 });

@@ -103,7 +103,9 @@ describe('mic studies delete', () => {
       sha256: 'x',
       mediaType: 'application/json',
     });
-    expect(await analysisQueue(config).getJob(analysis.job_id)).toBeDefined();
+    const before = analysisQueue(config);
+    expect(await before.getJob(analysis.job_id)).toBeDefined();
+    await before.close();
     expect(await sealed(pool, 'uid', study.study_uid)).toBe(true);
 
     const out = await mic('studies', 'delete', String(studyId), '--reason', 'sent in error', '--json');

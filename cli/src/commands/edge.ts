@@ -4,10 +4,11 @@ import { internalIssuerUrl } from '@mic/auth';
 import { orthancJson } from '@mic/pacs';
 import { configFor } from '../context.js';
 import { CliError } from '../errors.js';
-import { Edge, writeState } from '../edge/edge.js';
+import { Edge, edgeStatus, readState, writeState } from '../edge/edge.js';
 
 interface EdgeOpts {
-  stowUrl: string;
+  stowUrl?: string;
+  status?: boolean;
   state: string;
   tokenUrl?: string;
   clientId: string;
@@ -36,7 +37,7 @@ export function registerEdge(program: Command): void {
     .description(
       "upload the hospital Orthanc's settled studies to the platform over STOW-RS and bring their SEG and SR back: outbound only, resumable, throttled",
     )
-    .requiredOption('--stow-url <url>', "the platform's STOW-RS base, e.g. https://mic.example.org/dicomweb")
+    .option('--stow-url <url>', "the platform's STOW-RS base, e.g. https://mic.example.org/dicomweb (required)")
     .requiredOption('--state <file>', 'where the edge keeps what it has read and sent (resumes from it)')
     .option('--token-url <url>', "the realm's token endpoint (default: the configured Keycloak's)")
     .option(
@@ -61,7 +62,13 @@ export function registerEdge(program: Command): void {
     .option('--result-wait <h>', 'hours to wait for a series result before giving up on it', '24')
     .option('--results-every <s>', 'seconds between two questions about the same series', '30')
     .option('--once', 'one round, then print what was sent and exit')
+    .option('--status', 'print what the state file holds (studies pending, series awaiting results) and exit')
     .action(async (o: EdgeOpts, cmd: Command) => {
+      if (o.status) {
+        process.stdout.write(JSON.stringify(edgeStatus(readState(o.state)), null, 2) + '\n');
+        return;
+      }
+      if (!o.stowUrl) throw new CliError('--stow-url is required', 2);
       const config = configFor(cmd);
       const secret = process.env[o.clientSecretEnv];
       if (!secret) throw new CliError(`the client secret is read from $${o.clientSecretEnv}, which is not set`, 2);

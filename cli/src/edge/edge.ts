@@ -47,6 +47,25 @@ export function readState(file: string): EdgeState {
   }
 }
 
+/** What an operator asks of a running edge: what waits to be sent, and what waits to come back, oldest first. */
+export function edgeStatus(state: EdgeState, now = Date.now()) {
+  const awaiting = Object.entries(state.awaiting ?? {})
+    .sort(([, a], [, b]) => a.since - b.since)
+    .map(([series, w]) => ({
+      series,
+      href: w.href,
+      waitingSeconds: Math.round((now - w.since) / 1000),
+      ...(w.said ? { last: w.said } : {}),
+    }));
+  return {
+    changesReadUpTo: state.since,
+    studiesPending: Object.keys(state.pending).length,
+    studiesDone: state.done.length,
+    seriesAwaitingResults: awaiting.length,
+    awaiting,
+  };
+}
+
 /** Written to a new file, then renamed over the old one: a crash leaves the old state or the new, never half. */
 export function writeState(file: string, state: EdgeState): void {
   writeFileSync(`${file}.tmp`, JSON.stringify(state));

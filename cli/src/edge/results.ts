@@ -124,7 +124,7 @@ export class Results {
 
   private async check(series: string, w: Awaiting): Promise<Outcome> {
     const res = await this.api(w.href);
-    if (res.status === 404) return { done: true, note: 'the platform has no such series (deleted?)' };
+    if (res.status === 404) return { done: true, note: 'the platform has no such series (erased?)' };
     const body = (await res.json()) as ApiSeries;
     if (body.series.selected === false)
       return { done: true, note: `not analysed: ${body.series.notAnalysedReason ?? 'not selected'}` };
