@@ -9,7 +9,7 @@ import { startIngest, type IngestService } from '@mic/ingest';
 import { analysisQueue, ANALYSIS_QUEUE, bullConnection } from '@mic/queue';
 import { createS3Client } from '@mic/storage';
 import { requireService } from './support/stack.js';
-import { isolatedConfig, lidcFiles, read, stow } from './support/ingest.js';
+import { dcmValue, isolatedConfig, lidcFiles, read, stow } from './support/ingest.js';
 import { freshCopies } from '../e2e/support/worker.js';
 
 jest.setTimeout(120_000);
@@ -145,6 +145,26 @@ describe('mic studies delete', () => {
     expect(await rows(pool, 'SELECT count(*)::int AS n FROM instances WHERE object_key = ANY($1)', [keys])).toEqual([
       { n: files.length },
     ]);
+  });
+
+  it("erases every study of a patient named by the hospital's patient id, and no other", async () => {
+    const files = freshCopies(lidcFiles('LIDC-IDRI-0003'));
+    const first = await upload(files.slice(0, 5));
+    const second = await upload(freshCopies(lidcFiles('LIDC-IDRI-0003')).slice(5)); // another study, same patient
+    const others = await rows(pool, 'SELECT id FROM studies WHERE id <> ALL($1)', [[first, second]]);
+    expect(others.length).toBeGreaterThan(0);
+    const patientId = dcmValue(files[0], '0010,0020');
+    const out = await mic('studies', 'delete', '--patient-id', patientId, '--reason', 'consent withdrawn', '--json');
+    expect(out.stderr).toBe('');
+    const result = JSON.parse(out.stdout);
+    expect(result.studies.map((e: { studyId: number }) => e.studyId)).toEqual([first, second]);
+    expect(result.studies.map((e: { patientRemoved: boolean }) => e.patientRemoved)).toEqual([false, true]);
+    expect(out.stdout).not.toContain(patientId); // only the pseudonym is said
+    expect(await rows(pool, 'SELECT id FROM studies WHERE id <> ALL($1)', [[first, second]])).toEqual(others);
+    expect(await rows(pool, 'SELECT 1 FROM studies WHERE id = ANY($1)', [[first, second]])).toEqual([]);
+    const none = await mic('studies', 'delete', '--patient-id', patientId, '--reason', 'again');
+    expect(none.stdout).toMatch(/no study of patient MIC/);
+    expect((await mic('studies', 'delete', '--reason', 'what')).stderr).toMatch(/name a study, or a patient/);
   });
 
   it('refuses while the study is being analysed, and changes nothing', async () => {
