@@ -7,7 +7,6 @@
 // Everything runs in this process on the same cores (the edge would have a machine of its own at a hospital), in a
 // catalogue schema and queue prefix of its own (dropped at the end). Compare with bench/pipeline.mjs, the direct path.
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,10 +21,11 @@ import { analysisQueue } from '@mic/queue';
 import { startWorker } from '@mic/worker';
 import { Edge, writeState } from '../cli/dist/edge/edge.js';
 import { deleteStudy, derivedInOrthanc, pipelineConfig, readSeriesDir, storescu } from '../cli/dist/demo/pipeline.js';
+import { freePort, RICORD_DIR } from './support.mjs';
 
 const { values: opts } = parseArgs({
   options: {
-    'series-dir': { type: 'string', default: '../shared/data/ricord-1a-419639-000082/dicom' },
+    'series-dir': { type: 'string', default: RICORD_DIR },
     settle: { type: 'string', default: '5' },
     timeout: { type: 'string', default: '900' },
     json: { type: 'boolean', default: false },
@@ -34,13 +34,6 @@ const { values: opts } = parseArgs({
 const settle = Number(opts.settle);
 const series = readSeriesDir(opts['series-dir']);
 const n = series.files.length;
-const freePort = () =>
-  new Promise((done) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => done(port));
-    });
-  });
 const now = () => Date.now();
 const s = (ms) => (ms / 1000).toFixed(1);
 

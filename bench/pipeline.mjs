@@ -10,7 +10,6 @@
 // seconds (default 5; Orthanc's own StableAge is 60 s). Another pipeline following the same Orthanc meanwhile adds
 // load, and its studies are ingested here too: the output counts them. Prints Markdown for docs/benchmarks.md.
 /* global fetch */
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createCatalogPool, feedPosition, migrate } from '@mic/catalog';
 import { loadConfig } from '@mic/config';
@@ -27,10 +26,11 @@ import {
   storescu,
   waitUntil,
 } from '../cli/dist/demo/pipeline.js';
+import { freePort, RICORD_DIR } from './support.mjs';
 
 const { values: opts } = parseArgs({
   options: {
-    'series-dir': { type: 'string', default: '../shared/data/ricord-1a-419639-000082/dicom' },
+    'series-dir': { type: 'string', default: RICORD_DIR },
     settle: { type: 'string', default: '5' },
     timeout: { type: 'string', default: '900' },
     json: { type: 'boolean', default: false },
@@ -39,13 +39,6 @@ const { values: opts } = parseArgs({
 const settle = Number(opts.settle);
 const series = readSeriesDir(opts['series-dir']);
 const n = series.files.length;
-const freePort = () =>
-  new Promise((done) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => done(port));
-    });
-  });
 const tag = `bench-pipeline-${process.pid}`;
 const base = loadConfig();
 const config = {

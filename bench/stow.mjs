@@ -7,7 +7,6 @@
 // Ingest runs in this process, in a catalogue schema and queue prefix of its own (dropped at the end).
 /* global fetch, URLSearchParams, performance */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { realmEndpoints, issuerUrl } from '@mic/auth';
 import { createCatalogPool, migrate } from '@mic/catalog';
@@ -16,10 +15,11 @@ import { startIngest } from '@mic/ingest';
 import { orthancAuthHeader, orthancUrl, stowBody } from '@mic/pacs';
 import { analysisQueue } from '@mic/queue';
 import { deleteStudy, pipelineConfig, readSeriesDir } from '../cli/dist/demo/pipeline.js';
+import { freePort, RICORD_DIR } from './support.mjs';
 
 const { values: opts } = parseArgs({
   options: {
-    'series-dir': { type: 'string', default: '../shared/data/ricord-1a-419639-000082/dicom' },
+    'series-dir': { type: 'string', default: RICORD_DIR },
     runs: { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
   },
@@ -28,17 +28,13 @@ const series = readSeriesDir(opts['series-dir']);
 const parts = series.files.map((f) => new Uint8Array(readFileSync(f)));
 const n = parts.length;
 const mb = parts.reduce((s, p) => s + p.length, 0) / 1e6;
-const port = () =>
-  new Promise((done) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => done(port));
-    });
-  });
 
 const base = loadConfig();
 const tag = `bench-stow-${process.pid}`;
-const config = { ...pipelineConfig(base, tag, 5, { ingest: await port(), worker: await port() }), logLevel: 'warn' };
+const config = {
+  ...pipelineConfig(base, tag, 5, { ingest: await freePort(), worker: await freePort() }),
+  logLevel: 'warn',
+};
 
 async function token() {
   const res = await fetch(realmEndpoints(issuerUrl(config)).token, {
