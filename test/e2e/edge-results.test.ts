@@ -9,6 +9,7 @@ import { parseDicom } from '@mic/dicom';
 import { orthancRequest } from '@mic/pacs';
 import { startIngest, type IngestService } from '@mic/ingest';
 import { derivedUids } from '@mic/worker';
+import { derivedInOrthanc } from '../../cli/src/demo/pipeline.js';
 import { dataPath } from '../support/data.js';
 import { dciodvfy } from '../support/dciodvfy.js';
 import { requireService, tokenRequest } from '../integration/support/stack.js';
@@ -60,17 +61,6 @@ const run = (args: string[]) =>
       (err, stdout, stderr) => resolve({ status: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
     );
   });
-
-/** The hospital Orthanc's SEG and SR instances in the original study. */
-async function resultsAtHospital(uid = studyUid): Promise<{ seg: string[]; sr: string[] }> {
-  const [study] = (await orthanc(hospital, '/tools/lookup', { method: 'POST', body: uid })) as { ID: string }[];
-  const series = (await orthanc(hospital, `/studies/${study.ID}/series`)) as {
-    MainDicomTags: { Modality: string };
-    Instances: string[];
-  }[];
-  const of = (m: string) => series.filter((s) => s.MainDicomTags.Modality === m).flatMap((s) => s.Instances);
-  return { seg: of('SEG'), sr: of('SR') };
-}
 
 describe('mic edge: results come back over the outbound channel', () => {
   let ingest: IngestService;
@@ -142,7 +132,7 @@ describe('mic edge: results come back over the outbound channel', () => {
     });
     expect(JSON.parse(readFileSync(state, 'utf8')).awaiting).toEqual({});
 
-    const found = await resultsAtHospital();
+    const found = await derivedInOrthanc(hospital, studyUid);
     expect(found.seg).toHaveLength(1);
     expect(found.sr).toHaveLength(1);
     const segBytes = new Uint8Array(
@@ -173,7 +163,7 @@ describe('mic edge: results come back over the outbound channel', () => {
 
     // once only: nothing more is awaited or stored
     expect(JSON.parse((await edge()).stdout)).toMatchObject({ uploaded: 0, resultsStored: 0 });
-    expect(await resultsAtHospital()).toEqual(found);
+    expect(await derivedInOrthanc(hospital, studyUid)).toEqual(found);
   });
 
   it('stores the "not analysed" notice of a series the engine refuses, with the reason', async () => {
@@ -189,7 +179,7 @@ describe('mic edge: results come back over the outbound channel', () => {
       back: { resultsStored: 0, noticesStored: 1 },
       stderr: expect.stringMatching(/not analysed: .*lung.*; notice stored/),
     });
-    const found = await resultsAtHospital(uid);
+    const found = await derivedInOrthanc(hospital, uid);
     expect(found.seg).toEqual([]);
     expect(found.sr).toHaveLength(1);
     const notice = (await orthanc(hospital, `/instances/${found.sr[0]}/simplified-tags`)) as Record<string, unknown>;

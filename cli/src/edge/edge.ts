@@ -5,8 +5,9 @@ import { Results, type Awaiting, type ResultOptions } from './results.js';
 
 // The hospital side of an outbound-only link: follows the hospital's Orthanc and uploads each settled study to the
 // platform's STOW-RS endpoint with the edge's own service token, then brings each series' SEG and SR back into that
-// Orthanc (results.ts). Only outgoing connections: the platform never needs to reach into the hospital. Resumable (what was sent is kept in a state file, written after every series; STOW-RS
-// is idempotent on the platform, so a series cut off mid-way is simply sent again) and throttled (bytes per second).
+// Orthanc (results.ts). Only outgoing connections: the platform never needs to reach into the hospital. Resumable
+// (what was sent is kept in a state file, written after every series; STOW-RS is idempotent on the platform, so a
+// series cut off mid-way is simply sent again) and throttled (bytes per second).
 
 export interface EdgeOptions {
   stowUrl: string;
