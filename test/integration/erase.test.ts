@@ -9,7 +9,7 @@ import { startIngest, type IngestService } from '@mic/ingest';
 import { analysisQueue, ANALYSIS_QUEUE, bullConnection } from '@mic/queue';
 import { createS3Client } from '@mic/storage';
 import { requireService } from './support/stack.js';
-import { dcmValue, isolatedConfig, lidcFiles, read, stow } from './support/ingest.js';
+import { dcmValue, freePort, isolatedConfig, lidcFiles, read, stow } from './support/ingest.js';
 import { freshCopies } from '../e2e/support/worker.js';
 
 jest.setTimeout(120_000);
@@ -17,7 +17,9 @@ jest.setTimeout(120_000);
 // `mic studies delete`: a study sent in error, or a patient's withdrawal, leaves nothing of the study behind but the
 // audit trail, and the same study sent again is taken afresh by the running ingest.
 const root = join(import.meta.dirname, '..', '..');
-const config = await isolatedConfig();
+// Ingest takes uploads only: it cannot reach any Orthanc, so no study another test left there (its StableStudy
+// arriving late) is ingested into this run and queued ahead of the study under test.
+const config = await isolatedConfig({ orthanc: { httpPort: await freePort() } });
 const s3 = createS3Client(config);
 const dir = mkdtempSync(join(tmpdir(), 'mic-erase-'));
 const configFile = join(dir, 'config.json');
