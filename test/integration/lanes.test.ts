@@ -3,23 +3,18 @@ import { createCatalogPool, migrate, savePage, type Pool } from '@mic/catalog';
 import { startIngest, type IngestService } from '@mic/ingest';
 import { analysisQueue, analysisWorker, type AnalysisJob, type Lane } from '@mic/queue';
 import type { Queue, Worker } from 'bullmq';
+import { PrivateServers } from '../e2e/support/servers.js';
 import { freshCopies } from '../e2e/support/worker.js';
 import { requireService } from './support/stack.js';
-import {
-  dcmValue,
-  deleteFromOrthanc,
-  isolatedConfig,
-  lidcFiles,
-  orthancLastSeq,
-  read,
-  stow,
-  storescu,
-  waitFor,
-} from './support/ingest.js';
+import { isolatedConfig, lidcFiles, orthancLastSeq, read, stow, storescu, waitFor } from './support/ingest.js';
 
 jest.setTimeout(240_000);
 
-const config = await isolatedConfig();
+// An Orthanc of this test only: a study another test left in the shared one gets its StableStudy late, would be
+// ingested here as a clinical study and could take the place of the one under test.
+const base = await isolatedConfig();
+const servers = await PrivateServers.create(base);
+const config = { ...base, orthanc: servers.config.orthanc };
 
 // Copies with UIDs of their own: other tests send the same LIDC files to the shared Orthanc.
 const history = freshCopies(lidcFiles('LIDC-IDRI-0003'));
@@ -41,7 +36,8 @@ describe('lanes follow the source', () => {
   }
 
   beforeAll(async () => {
-    for (const s of ['postgres', 'redis', 'orthanc', 'keycloak'] as const) await requireService(s);
+    for (const s of ['postgres', 'redis', 'keycloak'] as const) await requireService(s);
+    await servers.start(['orthanc']);
     pool = createCatalogPool(config);
     await migrate(pool, config.catalog.schema);
     queue = analysisQueue(config);
@@ -51,7 +47,7 @@ describe('lanes follow the source', () => {
   afterAll(async () => {
     await worker?.close();
     await ingest?.stop();
-    for (const f of [history[0], live[0]]) await deleteFromOrthanc(config, dcmValue(f, '0020,000d')).catch(() => {});
+    await servers.destroy();
     await queue?.obliterate({ force: true });
     await queue?.close();
     await pool?.query(`DROP SCHEMA IF EXISTS ${config.catalog.schema} CASCADE`);
@@ -59,8 +55,7 @@ describe('lanes follow the source', () => {
   });
 
   it('backfill and STOW-RS uploads go to the research lane, PACS auto-analysis to the clinical lane, which runs first', async () => {
-    // A study the PACS held before ingest first started: its changes lie at or before the backfill boundary. (The
-    // feed starts just before it rather than at 0, to skip what other tests left in the shared Orthanc.)
+    // A study the PACS held before ingest first started: its changes lie at or before the backfill boundary.
     const before = await orthancLastSeq(config);
     await storescu(config, history);
     await savePage(pool, config.ingest.source, before, [], await orthancLastSeq(config));
