@@ -50,7 +50,7 @@ describe('edge results', () => {
     const { r, said } = results();
     const awaiting: Record<string, Awaiting> = {};
     for (const n of [1, 2, 3, 4, 5]) awaiting[`s${n}`] = waiting(n, 1000);
-    expect(await r.collect(awaiting, 2000)).toEqual({ results: 0, notices: 0 });
+    expect(await r.collect(awaiting, 2000)).toEqual({ results: 0, notices: 0, givenUp: 0 });
     expect(Object.keys(awaiting).sort()).toEqual(['s1', 's3', 's5']);
     expect(said).toEqual([
       'series s1: not queued yet',
@@ -85,7 +85,7 @@ describe('edge results', () => {
   it('gives up after the wait, saying what it last saw', async () => {
     const { r, said } = results(60_000);
     const awaiting = { s1: waiting(1, 0) };
-    await r.collect(awaiting, 70_000);
+    expect(await r.collect(awaiting, 70_000)).toEqual({ results: 0, notices: 0, givenUp: 1 });
     expect(awaiting).toEqual({});
     expect(said).toEqual(['series s1: given up after 1 min: not queued yet']);
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCatalogPool, lookupOriginal, type Pool } from '@mic/catalog';
@@ -16,6 +16,7 @@ import {
   waitFor,
 } from './support/ingest.js';
 import { freshCopies } from '../e2e/support/worker.js';
+import { emptyRound } from '../../cli/src/edge/edge.js';
 
 jest.setTimeout(180_000);
 
@@ -70,32 +71,19 @@ describe('mic edge: the hospital uploads, the platform never connects in', () =>
   it('starts from now, then sends a study once it has settled, once', async () => {
     const first = await edge('--once');
     expect(first.stderr).toBe('');
-    expect(JSON.parse(first.stdout)).toEqual({
-      uploaded: 0,
-      refused: 0,
-      studiesDone: 0,
-      resultsStored: 0,
-      noticesStored: 0,
-    });
+    expect(JSON.parse(first.stdout)).toEqual(emptyRound());
     await storescu(hospital, files);
     // just arrived: not quiet for an hour, and Orthanc has not called it stable yet
     const early = await edge('--once', '--settle', '3600');
-    expect(JSON.parse(early.stdout)).toEqual({
-      uploaded: 0,
-      refused: 0,
-      studiesDone: 0,
-      resultsStored: 0,
-      noticesStored: 0,
-    });
+    expect(JSON.parse(early.stdout)).toEqual(emptyRound());
     expect(Object.values(JSON.parse(readFileSync(state, 'utf8')).pending)).toEqual([1]);
     const sent = await edge('--once', '--settle', '0');
     expect(sent.stderr).toBe('');
     expect(JSON.parse(sent.stdout)).toEqual({
+      ...emptyRound(),
       uploaded: files.length,
-      refused: 0,
       studiesDone: 1,
-      resultsStored: 0,
-      noticesStored: 0,
+      bytesSent: files.reduce((n, f) => n + statSync(f).size, 0),
     });
     const study = await platformStudy();
     expect(study).toBeDefined();
@@ -158,6 +146,35 @@ describe('mic edge: the hospital uploads, the platform never connects in', () =>
       expect(r.stderr).toMatch(/platform STOW-RS not reachable at .*ECONNREFUSED/);
       // the study is still to be sent, and is, once the platform answers
       expect(Object.keys(JSON.parse(readFileSync(state, 'utf8')).pending)).toHaveLength(1);
+      // a running edge tells the hospital's monitoring: unready once rounds keep failing, and what waits
+      const port = await freePort();
+      const watched = spawn(
+        process.execPath,
+        [join(root, 'bin', 'mic.js'), 'edge', '--stow-url', dead, '--state', state, '--settle', '0'].concat([
+          '--poll-ms',
+          '100',
+          '--metrics-port',
+          String(port),
+          '--unready-after',
+          '1',
+        ]),
+        { env, stdio: 'ignore' },
+      );
+      try {
+        const get = (path: string) => fetch(`http://127.0.0.1:${port}${path}`).catch(() => undefined);
+        const unready = await waitFor('the edge unready', 30_000, async () => {
+          const res = await get('/readyz');
+          return res?.status === 503 ? res.json() : undefined;
+        });
+        expect(unready).toMatchObject({ lastSuccess: null, lastError: expect.stringMatching(/ECONNREFUSED/) });
+        expect((await get('/healthz'))?.status).toBe(200);
+        const metrics = await (await get('/metrics'))!.text();
+        expect(metrics).toMatch(/^mic_edge_studies_pending\{[^}]*\} 1$/m);
+        expect(metrics).toMatch(/^mic_edge_rounds_total\{outcome="failed"[^}]*\} [1-9]/m);
+      } finally {
+        watched.kill('SIGTERM');
+        await new Promise((r) => watched.once('exit', r));
+      }
       expect(JSON.parse((await edge('--once', '--settle', '0')).stdout)).toMatchObject({
         uploaded: third.length,
         studiesDone: 1,

@@ -5,6 +5,7 @@ import { orthancJson } from '@mic/pacs';
 import { configFor } from '../context.js';
 import { CliError } from '../errors.js';
 import { Edge, edgeStatus, readState, writeState } from '../edge/edge.js';
+import { EdgeMonitor, serveMonitor } from '../edge/monitor.js';
 
 interface EdgeOpts {
   stowUrl?: string;
@@ -22,6 +23,9 @@ interface EdgeOpts {
   resultWait: string;
   resultsEvery: string;
   once?: boolean;
+  metricsPort?: string;
+  metricsHost: string;
+  unreadyAfter: string;
 }
 
 const num = (v: string, name: string, min: number) => {
@@ -61,6 +65,9 @@ export function registerEdge(program: Command): void {
     )
     .option('--result-wait <h>', 'hours to wait for a series result before giving up on it', '24')
     .option('--results-every <s>', 'seconds between two questions about the same series', '30')
+    .option('--metrics-port <port>', 'serve /metrics (Prometheus), /healthz and /readyz on this port')
+    .option('--unready-after <s>', '/readyz answers 503 once rounds have failed for this long', '900')
+    .option('--metrics-host <host>', 'address the metrics port listens on', '127.0.0.1')
     .option('--once', 'one round, then print what was sent and exit')
     .option('--status', 'print what the state file holds (studies pending, series awaiting results) and exit')
     .action(async (o: EdgeOpts, cmd: Command) => {
@@ -101,6 +108,15 @@ export function registerEdge(program: Command): void {
         process.stdout.write(JSON.stringify(await edge.round()) + '\n');
         return;
       }
+      const pollMs = num(o.pollMs, 'poll-ms', 100);
+      const monitor = new EdgeMonitor({ stateFile: o.state, staleMs: num(o.unreadyAfter, 'unready-after', 0) * 1000 });
+      const served =
+        o.metricsPort === undefined
+          ? undefined
+          : await serveMonitor(monitor, num(o.metricsPort, 'metrics-port', 0), o.metricsHost).catch((err: Error) => {
+              throw new CliError(`cannot serve metrics on ${o.metricsHost}:${o.metricsPort}: ${err.message}`, 2);
+            });
+      if (served) process.stderr.write(`edge: metrics on http://${o.metricsHost}:${served.port}/metrics\n`);
       let stopping = false;
       const stop = () => (stopping = true);
       process.once('SIGINT', stop);
@@ -109,15 +125,18 @@ export function registerEdge(program: Command): void {
       while (!stopping) {
         try {
           const r = await edge.round();
-          if (r.uploaded || r.refused || r.resultsStored || r.noticesStored)
+          monitor.succeeded(r);
+          if (r.uploaded || r.refused || r.resultsStored || r.noticesStored || r.resultsGivenUp)
             process.stderr.write(`edge: ${JSON.stringify(r)}\n`);
           failures = 0;
         } catch (err) {
           failures++;
+          monitor.failed(err as Error);
           process.stderr.write(`edge: round failed (${failures}): ${(err as Error).message}\n`);
         }
-        const wait = Math.min(300_000, num(o.pollMs, 'poll-ms', 100) * 2 ** Math.min(failures, 6));
+        const wait = Math.min(300_000, pollMs * 2 ** Math.min(failures, 6));
         for (let t = 0; t < wait && !stopping; t += 200) await new Promise((r) => setTimeout(r, 200));
       }
+      await served?.close();
     });
 }

@@ -93,7 +93,21 @@ export interface RoundResult {
   resultsStored: number;
   /** Series the engine refused, whose "not analysed" notice was stored there instead. */
   noticesStored: number;
+  /** Series whose result did not come within the wait. */
+  resultsGivenUp: number;
+  /** Bytes of DICOM sent over STOW-RS. */
+  bytesSent: number;
 }
+
+export const emptyRound = (): RoundResult => ({
+  uploaded: 0,
+  refused: 0,
+  studiesDone: 0,
+  resultsStored: 0,
+  noticesStored: 0,
+  resultsGivenUp: 0,
+  bytesSent: 0,
+});
 
 /** One round: read Orthanc's changes, upload the studies that are ready, save the state after each series. */
 export class Edge {
@@ -115,7 +129,7 @@ export class Edge {
     const state = readState(this.o.stateFile);
     await this.readChanges(state);
     writeState(this.o.stateFile, state);
-    const result: RoundResult = { uploaded: 0, refused: 0, studiesDone: 0, resultsStored: 0, noticesStored: 0 };
+    const result = emptyRound();
     const now = orthancTime(await this.orthancNow());
     for (const [study, stable] of Object.entries(state.pending)) {
       if (stable && !(await this.quiet(study, now))) continue;
@@ -132,6 +146,7 @@ export class Edge {
         const back = await this.results.collect(state.awaiting);
         result.resultsStored = back.results;
         result.noticesStored = back.notices;
+        result.resultsGivenUp = back.givenUp;
       } finally {
         writeState(this.o.stateFile, state);
       }
@@ -198,6 +213,7 @@ export class Edge {
       }
       const r = await this.post(parts);
       result.uploaded += r.stored;
+      result.bytesSent += r.bytes;
       result.refused += r.failed;
       // one series per request, so one Retrieve URL: where its result will be (a re-sent series waits anew)
       if (this.results && r.hrefs.length === 1) (state.awaiting ??= {})[s.ID] = { href: r.hrefs[0], since: Date.now() };
@@ -211,7 +227,7 @@ export class Edge {
    * One STOW-RS request; 401 once renews the token, 429 waits as told. Returns the parts stored and refused, and the
    * distinct Retrieve URLs of those stored.
    */
-  private async post(parts: Uint8Array[]): Promise<{ stored: number; failed: number; hrefs: string[] }> {
+  private async post(parts: Uint8Array[]): Promise<{ stored: number; failed: number; hrefs: string[]; bytes: number }> {
     const bytes = parts.reduce((s, p) => s + p.length, 0);
     await this.sleep(throttleDelayMs(this.sentBytes + bytes, Date.now() - this.start, this.o.bytesPerSecond));
     const { body, contentType } = stowBody(parts);
@@ -242,7 +258,8 @@ export class Edge {
       this.sentBytes += bytes;
       const stored = (answer['00081199']?.Value ?? []) as Record<string, { Value?: unknown[] }>[];
       const hrefs = new Set(stored.map((r) => r['00081190']?.Value?.[0]).filter((h) => typeof h === 'string'));
-      return { stored: stored.length, failed: answer['00081198']?.Value?.length ?? 0, hrefs: [...hrefs] as string[] };
+      const failed = answer['00081198']?.Value?.length ?? 0;
+      return { stored: stored.length, failed, hrefs: [...hrefs] as string[], bytes };
     }
   }
 

@@ -64,6 +64,8 @@ export interface Collected {
   results: number;
   /** Series the engine refused, whose "not analysed" notice was stored. */
   notices: number;
+  /** Series given up on: no result within the wait. */
+  givenUp: number;
 }
 
 const NEEDED = ['report.json', 'lungs.nii.gz', 'lesions.nii.gz'];
@@ -98,7 +100,7 @@ export class Results {
 
   /** Asks about each awaited series that is due; stores the results (or notices) that are ready. */
   async collect(awaiting: Record<string, Awaiting>, now = Date.now()): Promise<Collected> {
-    const stored: Collected = { results: 0, notices: 0 };
+    const stored: Collected = { results: 0, notices: 0, givenUp: 0 };
     for (const [series, w] of Object.entries(awaiting)) {
       if ((w.next ?? 0) > now) continue;
       // every everyMs at first, then less often (a twentieth of the wait so far, at most 10 min): a long research
@@ -111,8 +113,10 @@ export class Results {
         if (/not reachable/.test((err as Error).message)) throw err; // the platform or Orthanc is away: next round
         outcome = { done: false, note: `no result yet: ${(err as Error).message}` };
       }
-      if (!outcome.done && now - w.since > this.o.waitMs)
+      if (!outcome.done && now - w.since > this.o.waitMs) {
         outcome = { done: true, note: `given up after ${duration(this.o.waitMs)}: ${outcome.note}` };
+        stored.givenUp++;
+      }
       if (outcome.note !== w.said) this.say(`series ${series}: ${outcome.note}`);
       w.said = outcome.note;
       if (outcome.stored === 'result') stored.results++;
