@@ -116,9 +116,10 @@ describe('pictures', () => {
   it('stacks the slices for the viewer at most maxSize a side, with lung and lesion per pixel', () => {
     const raw = gunzipSync(sliceStack(result, ph.hu.data, 32));
     const text = raw.subarray(0, 4096).toString('latin1').split('\n');
-    expect(text[0]).toBe('MIC-SLICES 1');
+    expect(text[0]).toBe('MIC-SLICES 2');
     const header = JSON.parse(text[1]);
     expect(header).toMatchObject({ width: 32, height: 25, slices: 36, pixelMm: [10, 10], sliceMm: 5 });
+    expect(header.windows.map((w: { name: string }) => w.name)).toEqual(['lung', 'mediastinum']);
     const n = 32 * 25 * 36;
     const labels = raw.subarray(raw.length - n);
     const count = (f: (l: number) => boolean) => labels.reduce((c, l) => c + (f(l) ? 1 : 0), 0);

@@ -206,6 +206,7 @@ describe('slice stack', () => {
   lesions[18] = 2;
   const hu = new Int16Array(24).fill(-1350);
   hu[17] = -600;
+  hu[18] = 40;
   const result = { lungs: volume(lungs), lesions: volume(lesions), report: {} } as unknown as AnalysisResult;
 
   it('reads what the worker writes: superior slice first, grey in the lung window, lung and lesion per pixel', async () => {
@@ -215,6 +216,13 @@ describe('slice stack', () => {
     expect(Array.from(stack.labels.subarray(12))).toEqual(new Array(12).fill(0));
     expect(stack.grey[5]).toBe(128); // -600 HU is the window's centre
     expect(stack.grey[0]).toBe(0);
+    // the mediastinal window: 40 HU is its centre, -600 HU below it; in the lung window 40 HU is near white
+    expect(stack.greys.map((g) => [g.name, g.center, g.width])).toEqual([
+      ['lung', -600, 1500],
+      ['mediastinum', 40, 400],
+    ]);
+    expect([stack.greys[1].plane[6], stack.greys[1].plane[5], stack.grey[6]]).toEqual([128, 0, 236]);
+    expect(Array.from(sliceRgba(stack, 0, false, 'axial', 1).subarray(24, 27))).toEqual([128, 128, 128]);
     const rgba = sliceRgba(stack, 0);
     const px = (q: number) => Array.from(rgba.subarray(4 * q, 4 * q + 3));
     expect(px(2)).toEqual([80, 170, 255]); // right lung outline next to a pixel outside it
@@ -232,6 +240,22 @@ describe('slice stack', () => {
     expect(Array.from(c.subarray(4, 7))).toEqual([80, 170, 255]);
     expect(Array.from(sliceRgba(stack, 1, false, 'coronal').subarray(4, 7))).toEqual([128, 128, 128]);
     expect(Array.from(c.subarray(16, 19))).toEqual([0, 0, 0]); // the inferior slice: no lung
+  });
+
+  it('still reads the stacks of earlier analyses: one plane, the lung window', async () => {
+    const raw = await gunzip(sliceStack(result, hu));
+    const text = new TextDecoder().decode(raw.subarray(0, 2048)).split('\n');
+    const { windows: _windows, ...header } = JSON.parse(text[1]);
+    const head = new TextEncoder().encode(`MIC-SLICES 1\n${JSON.stringify(header)}\n`);
+    const old = new Uint8Array(head.length + 48);
+    old.set(head);
+    old.set(raw.subarray(raw.length - 72, raw.length - 48), head.length); // the lung plane
+    old.set(raw.subarray(raw.length - 24), head.length + 24); // the labels
+    const stack = parseSliceStack(old);
+    expect(stack.greys.map((g) => g.name)).toEqual(['lung']);
+    expect(stack.grey[5]).toBe(128);
+    expect(Array.from(stack.labels.subarray(0, 12))).toEqual([1, 1, 1, 0, 1, 5, 9, 0, 1, 1, 1, 0]);
+    expect(() => parseSliceStack(old.subarray(0, old.length - 1))).toThrow(/truncated/);
   });
 
   it('refuses what is not a slice stack, or is cut short', async () => {

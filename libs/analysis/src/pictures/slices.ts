@@ -2,11 +2,17 @@ import { gzipSync } from 'node:zlib';
 import { patientView } from '@mic/imaging';
 import type { AnalysisResult } from '../pipeline.js';
 
-/** First line of a slice stack; the viewer checks it. */
-export const SLICE_STACK_MAGIC = 'MIC-SLICES 1';
+/** First line of a slice stack; the viewer checks it (and still reads version 1: one plane, the lung window). */
+export const SLICE_STACK_MAGIC = 'MIC-SLICES 2';
 
-/** Window of the stored grey values (lung window): grey = 255 * (HU - (center - width / 2)) / width. */
-const WINDOW = { center: -600, width: 1500 };
+/**
+ * The windows stored, one grey plane each: grey = 255 * (HU - (center - width / 2)) / width. The lung window to read
+ * the opacities, the mediastinal one to tell consolidation from effusion or atelectasis at the lung's base.
+ */
+export const SLICE_WINDOWS = [
+  { name: 'lung', center: -600, width: 1500 },
+  { name: 'mediastinum', center: 40, width: 400 },
+] as const;
 
 export interface SliceStackHeader {
   width: number;
@@ -14,19 +20,22 @@ export interface SliceStackHeader {
   slices: number;
   pixelMm: [number, number];
   sliceMm: number;
+  /** The first window (what version 1 held alone). */
   window: { center: number; width: number };
+  /** One grey plane per window, in this order, before the label plane. */
+  windows: { name: string; center: number; width: number }[];
   order: string;
   /** What a label byte holds: bits 0-1 the lung, bits 2-3 the lesion. */
   labels: { lung: Record<string, string>; lesion: Record<string, string> };
 }
 
 /**
- * The analysed CT as a stack of axial slices for scrolling in the viewer: grey values in the lung window and one
+ * The analysed CT as a stack of axial slices for scrolling in the viewer: grey values in each of SLICE_WINDOWS and one
  * label byte per pixel (lung 1 right / 2 left, plus 4 x lesion 1 GGO / 2 consolidation), in radiological order (the
  * patient's right on the image's left, anterior at the top), slice 0 the most superior. At most `maxSize` pixels a
  * side (blocks averaged, the block's most frequent label) and slices at least `minSliceMm` apart: a preview for
  * reading the result, not a diagnostic series (the PACS holds that, with the SEG over it). Layout: the magic line, a
- * JSON header line, then width x height x slices grey bytes and as many label bytes; gzip-compressed.
+ * JSON header line, then width x height x slices grey bytes per window and as many label bytes; gzip-compressed.
  */
 export function sliceStack(r: AnalysisResult, hu: ArrayLike<number>, maxSize = 256, minSliceMm = 1.25): Uint8Array {
   const view = patientView(r.lungs);
@@ -43,7 +52,8 @@ export function sliceStack(r: AnalysisResult, hu: ArrayLike<number>, maxSize = 2
     slices: ks.length,
     pixelMm: [view.spacing[0] * f, view.spacing[1] * f],
     sliceMm: view.spacing[2] * step,
-    window: WINDOW,
+    window: { center: SLICE_WINDOWS[0].center, width: SLICE_WINDOWS[0].width },
+    windows: SLICE_WINDOWS.map((w) => ({ ...w })),
     order: "slice 0 most superior; columns from the patient's right to left, rows from anterior to posterior",
     labels: {
       lung: { '1': 'right lung', '2': 'left lung' },
@@ -51,9 +61,9 @@ export function sliceStack(r: AnalysisResult, hu: ArrayLike<number>, maxSize = 2
     },
   };
   const plane = w * h;
-  const grey = new Uint8Array(plane * ks.length);
-  const labels = new Uint8Array(plane * ks.length);
-  const lo = WINDOW.center - WINDOW.width / 2;
+  const n = plane * ks.length;
+  const greys = SLICE_WINDOWS.map(() => new Uint8Array(n));
+  const labels = new Uint8Array(n);
   const lungs = r.lungs.data;
   const lesions = r.lesions.data;
   const counts = new Uint16Array(16);
@@ -71,13 +81,16 @@ export function sliceStack(r: AnalysisResult, hu: ArrayLike<number>, maxSize = 2
         let best = 0;
         for (let l = 1; l < 16; l++) if (counts[l] >= counts[best]) best = l;
         const q = s * plane + y * w + x;
-        grey[q] = Math.max(0, Math.min(255, Math.round((255 * (sum / (f * f) - lo)) / WINDOW.width)));
+        const mean = sum / (f * f);
+        SLICE_WINDOWS.forEach(({ center, width }, i) => {
+          greys[i][q] = Math.max(0, Math.min(255, Math.round((255 * (mean - center + width / 2)) / width)));
+        });
         labels[q] = best;
       }
   const head = new TextEncoder().encode(`${SLICE_STACK_MAGIC}\n${JSON.stringify(header)}\n`);
-  const raw = new Uint8Array(head.length + 2 * plane * ks.length);
+  const raw = new Uint8Array(head.length + (greys.length + 1) * n);
   raw.set(head, 0);
-  raw.set(grey, head.length);
-  raw.set(labels, head.length + grey.length);
+  greys.forEach((g, i) => raw.set(g, head.length + i * n));
+  raw.set(labels, head.length + greys.length * n);
   return new Uint8Array(gzipSync(raw, { level: 6 }));
 }
