@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'bullmq';
 import { createCatalogPool, saveArtifact, type Pool } from '@mic/catalog';
+import { pseudonymUid } from '@mic/dicom';
 import { startIngest, type IngestService } from '@mic/ingest';
 import { analysisQueue, ANALYSIS_QUEUE, bullConnection } from '@mic/queue';
 import { createS3Client } from '@mic/storage';
@@ -156,6 +157,8 @@ describe('mic studies delete', () => {
     const others = await rows(pool, 'SELECT id FROM studies WHERE id <> ALL($1)', [[first, second]]);
     expect(others.length).toBeGreaterThan(0);
     const patientId = dcmValue(files[0], '0010,0020');
+    const frame = pseudonymUid(config.ingest.societyKey, dcmValue(files[0], '0020,0052'));
+    expect(await sealed(pool, 'uid', frame)).toBe(true);
     const out = await mic('studies', 'delete', '--patient-id', patientId, '--reason', 'consent withdrawn', '--json');
     expect(out.stderr).toBe('');
     const result = JSON.parse(out.stdout);
@@ -164,6 +167,8 @@ describe('mic studies delete', () => {
     expect(out.stdout).not.toContain(patientId); // only the pseudonym is said
     expect(await rows(pool, 'SELECT id FROM studies WHERE id <> ALL($1)', [[first, second]])).toEqual(others);
     expect(await rows(pool, 'SELECT 1 FROM studies WHERE id = ANY($1)', [[first, second]])).toEqual([]);
+    // the frame of reference, a UID the catalogue does not list, went with the last study that used it
+    expect(await sealed(pool, 'uid', frame)).toBe(false);
     const none = await mic('studies', 'delete', '--patient-id', patientId, '--reason', 'again');
     expect(none.stdout).toMatch(/no study of patient MIC/);
     expect((await mic('studies', 'delete', '--reason', 'what')).stderr).toMatch(/name a study, or a patient/);
@@ -193,5 +198,24 @@ describe('mic studies delete', () => {
     }
     expect((await mic('studies', 'delete', String(studyId), '--reason', 'withdrawn')).status).toBe(0);
     expect(await rows(pool, 'SELECT 1 FROM studies WHERE id = $1', [studyId])).toEqual([]);
+  });
+
+  it('keeps the sealed frame of reference while another study uses it, and takes it with the last', async () => {
+    const files = lidcFiles('LIDC-IDRI-0002');
+    const frame = pseudonymUid(config.ingest.societyKey, dcmValue(files[0], '0020,0052'));
+    const first = await upload(freshCopies(files.slice(0, 3)));
+    const copies = freshCopies(files.slice(3, 6));
+    const second = await upload(copies);
+    expect(await sealed(pool, 'uid', frame)).toBe(true);
+    expect((await mic('studies', 'delete', String(first), '--reason', 'sent in error')).status).toBe(0);
+    // what the second study's write-back needs is still there: study, series, frame of reference, every image
+    const needed = [
+      ...['0020,000d', '0020,000e', '0020,0052'].map((tag) => dcmValue(copies[0], tag)),
+      ...copies.map((f) => dcmValue(f, '0008,0018')),
+    ];
+    for (const uid of needed) expect(await sealed(pool, 'uid', pseudonymUid(config.ingest.societyKey, uid))).toBe(true);
+    expect((await mic('studies', 'delete', String(second), '--reason', 'sent in error')).status).toBe(0);
+    for (const uid of needed)
+      expect(await sealed(pool, 'uid', pseudonymUid(config.ingest.societyKey, uid))).toBe(false);
   });
 });

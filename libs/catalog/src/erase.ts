@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { USES_LOCK_KEY } from './mapping.js';
 import { inTransaction } from './tx.js';
 
 type Db = Pool | PoolClient;
@@ -46,7 +47,10 @@ export interface StudyErasure {
   series: number;
   instances: number;
   analyses: number;
-  /** Identity-map rows removed (the study's, series' and instances' UIDs; the patient's when it had no other study). */
+  /**
+   * Identity-map rows removed: the UIDs the study used that no other study uses (its own, its frame of reference,
+   * what it refers to), and the patient's when they had no other study.
+   */
   mappings: number;
   /** The patient had no other study: its row and its sealed identity went too. */
   patientRemoved: boolean;
@@ -54,7 +58,8 @@ export interface StudyErasure {
 
 /**
  * Removes a study from the catalogue in one transaction: series, instances, analyses, their files' records and
- * write-backs, the sealed originals of its UIDs, and the patient when no other study of theirs remains. Audit entries
+ * write-backs, the sealed originals of the UIDs it used that no other study uses, and the patient when no other
+ * study of theirs remains. Audit entries
  * stay, with the study's id moved into their detail; the erasure itself is audited with its reason. The store's
  * objects and the queue's jobs are the caller's to remove first (studyFootprint).
  */
@@ -64,6 +69,9 @@ export async function eraseStudy(
   entry: { actor: string; reason: string },
 ): Promise<StudyErasure | undefined> {
   return inTransaction(pool, async (db) => {
+    // first, before any row lock: no ingest records a use between the check below and the commit
+    const society = await db.query('SELECT society_id FROM studies WHERE id = $1', [studyId]);
+    if (society.rows[0]) await db.query(`SELECT pg_advisory_xact_lock(${USES_LOCK_KEY})`, [society.rows[0].society_id]);
     const found = await db.query('SELECT study_uid, society_id, patient_id FROM studies WHERE id = $1 FOR UPDATE', [
       studyId,
     ]);
@@ -89,10 +97,21 @@ export async function eraseStudy(
       [studyId],
     );
     await db.query('DELETE FROM studies WHERE id = $1', [studyId]);
-    const uids = [study.study_uid, ...series.rows.map((r) => r.series_uid), ...sops.rows.map((r) => r.sop_uid)];
+    const used = await db.query<{ pseudonym: string }>(
+      'DELETE FROM identity_uses WHERE society_id = $1 AND study_uid = $2 RETURNING pseudonym',
+      [study.society_id, study.study_uid],
+    );
+    // the catalogued UIDs too: those sealed before uses were recorded have none
+    const uids = [
+      study.study_uid,
+      ...series.rows.map((r) => r.series_uid),
+      ...sops.rows.map((r) => r.sop_uid),
+      ...used.rows.map((r) => r.pseudonym),
+    ];
     const mapped = await db.query(
-      `DELETE FROM identity_map WHERE society_id = $1 AND kind = 'uid' AND pseudonym = ANY($2::text[])`,
-      [study.society_id, uids],
+      `DELETE FROM identity_map m WHERE society_id = $1 AND kind = 'uid' AND pseudonym = ANY($2::text[])
+         AND NOT EXISTS (SELECT 1 FROM identity_uses u WHERE u.society_id = $1 AND u.pseudonym = m.pseudonym)`,
+      [study.society_id, [...new Set(uids)]],
     );
     let mappings = mapped.rowCount ?? 0;
     const others = await db.query('SELECT 1 FROM studies WHERE patient_id = $1 LIMIT 1', [study.patient_id]);

@@ -43,18 +43,39 @@ export function openOriginal(
   return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8');
 }
 
-/** Stores pseudonym -> original pairs for a society; an existing pair is left as it is (pseudonyms are keyed). */
+/**
+ * Taken shared by every transaction that records UID uses, exclusive by erasure: a use recorded while an erasure
+ * decides which UIDs no study uses any more would otherwise be missed, and a UID still needed by another study's
+ * write-back taken (per schema and society; transaction-scoped, so a rollback releases it).
+ */
+export const USES_LOCK_KEY = `hashtext(current_schema() || ':identity-uses:' || $1)`;
+
+/**
+ * Stores pseudonym -> original pairs for a society; an existing pair is left as it is (pseudonyms are keyed). With
+ * `usedBy` (a pseudonymised Study Instance UID), the UIDs are recorded as used by that study, for erasure. Call it
+ * inside a transaction when `usedBy` is given.
+ */
 export async function saveMapping(
   db: Db,
   hexKey: string,
   society: string,
   kind: MappingKind,
   pairs: Record<string, string>,
+  usedBy?: string,
 ): Promise<void> {
   // Sorted: concurrent ingests that share pseudonyms (a study's UIDs) take their row locks in the same order.
   const entries = Object.entries(pairs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (entries.length === 0) return;
   const pseudonyms = entries.map(([p]) => p);
+  if (usedBy !== undefined) {
+    // one round trip: the lock is taken before the first row is written
+    await db.query(
+      `WITH lock AS (SELECT pg_advisory_xact_lock_shared(${USES_LOCK_KEY}))
+       INSERT INTO identity_uses (society_id, study_uid, pseudonym)
+       SELECT $1, $2, p FROM lock, unnest($3::text[]) AS t(p) ON CONFLICT DO NOTHING`,
+      [society, usedBy, pseudonyms],
+    );
+  }
   const sealed = entries.map(([p, o]) => sealOriginal(hexKey, society, kind, p, o));
   await db.query(
     `INSERT INTO identity_map (society_id, kind, pseudonym, original)

@@ -135,7 +135,7 @@ export async function ingestBytes(ctx: IngestContext, raw: Uint8Array, origin: O
         );
         await saveMapping(db, key, society, 'patient', patients);
       }
-      await saveMapping(db, key, society, 'uid', deid.mapping.uids);
+      await saveMapping(db, key, society, 'uid', deid.mapping.uids, studyUid);
       return { studyId, seriesId, created: instance.created };
     }).then(
       (r) => {
