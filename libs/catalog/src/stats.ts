@@ -28,21 +28,11 @@ export interface StatGroup {
   consolidationMlMean: number | null;
 }
 
-// A report field as a number, or NULL when it is missing or not a number (an old report must not fail the query).
-const num = (path: string) =>
-  `CASE WHEN jsonb_typeof(a.result->'report'${path}) = 'number' THEN (a.result->'report'${path})::text::float8 END`;
-
-// The unit is the newest finished analysis of each series, as in the research export.
+// The unit is the newest finished analysis of each series, as in the research export: the `findings` table, kept
+// by a trigger as analyses finish (migration 009), with the report's numbers as columns.
 const LATEST = `
-  SELECT DISTINCT ON (a.series_id) st.society_id AS society, st.patient_id,
-    a.result->'report'->'typicality'->>'category' AS category,
-    a.result->'report'->'severity'->>'mosmed' AS ct_band,
-    ${num("->'involvement'->'percent'")} AS involvement,
-    ${num("->'lesions'->'ggo'->'volumeMl'")} AS ggo,
-    ${num("->'lesions'->'consolidation'->'volumeMl'")} AS consolidation
-  FROM analyses a JOIN series s ON s.id = a.series_id JOIN studies st ON st.id = s.study_id
-  WHERE a.status = 'done' AND ($1::text IS NULL OR st.society_id = $1)
-  ORDER BY a.series_id, a.id DESC`;
+  SELECT society_id AS society, patient_id, category, ct_band, involvement, ggo, consolidation
+  FROM findings WHERE ($1::text IS NULL OR society_id = $1)`;
 
 /** Counts and means of the findings per group, plus the same over the whole selection (`total`, key {}). */
 export async function findingStats(db: Db, q: StatsQuery): Promise<{ groups: StatGroup[]; total: StatGroup }> {
