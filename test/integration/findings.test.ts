@@ -9,6 +9,7 @@ import {
   eraseStudy,
   failAnalysis,
   findingStats,
+  finishedAnalyses,
   finishAnalysis,
   migrate,
   MIGRATIONS_DIR,
@@ -163,6 +164,16 @@ describe('findings kept as analyses finish', () => {
     const typicalB = stats.groups.find((g) => g.key.category === 'typical');
     const want = made.filter((m) => m.society === 'B' && m.category === 'typical');
     expect(typicalB?.involvementMean).toBeCloseTo(want.reduce((a, m) => a + m.involvement, 0) / want.length);
+
+    // the research export: each series' newest finished analysis, oldest study first
+    const newest = (
+      await pool.query(
+        `SELECT * FROM (SELECT DISTINCT ON (a.series_id) a.id, s.study_id FROM analyses a
+           JOIN series s ON s.id = a.series_id WHERE a.status = 'done' ORDER BY a.series_id, a.id DESC) x
+         ORDER BY study_id, id`,
+      )
+    ).rows.map((r) => Number(r.id));
+    expect((await finishedAnalyses(pool, null)).map((a) => a.id)).toEqual(newest);
 
     const gone = made[0];
     await eraseStudy(pool, gone.id, { actor: 'test', reason: 'test' });

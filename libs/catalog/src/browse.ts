@@ -179,15 +179,14 @@ export async function finishedAnalyses(
   society: string | null,
 ): Promise<(AnalysisRow & { patient: string; studyUid: string; studyDate: string | null })[]> {
   const { rows } = await db.query(
-    `SELECT * FROM (
-       SELECT DISTINCT ON (a.series_id) a.id, a.analysis_version, a.revision, a.lane, a.status, a.error, a.versions,
-         a.result, a.created_at, a.started_at, a.finished_at, s.series_uid, s.description, st.id AS study_id,
-         st.society_id, st.study_uid, st.study_date, p.pseudonym
-       FROM analyses a JOIN series s ON s.id = a.series_id JOIN studies st ON st.id = s.study_id
-       JOIN patients p ON p.id = st.patient_id
-       WHERE a.status = 'done' AND ($1::text IS NULL OR st.society_id = $1)
-       ORDER BY a.series_id, a.id DESC
-     ) x ORDER BY study_id, id`,
+    // `findings` names each series' newest finished analysis (migration 009): no sort of every analysis by series
+    `SELECT a.id, a.analysis_version, a.revision, a.lane, a.status, a.error, a.versions, a.result, a.created_at,
+       a.started_at, a.finished_at, s.series_uid, s.description, st.id AS study_id, st.society_id, st.study_uid,
+       st.study_date, p.pseudonym
+     FROM findings f JOIN analyses a ON a.id = f.analysis_id JOIN series s ON s.id = f.series_id
+     JOIN studies st ON st.id = f.study_id JOIN patients p ON p.id = st.patient_id
+     WHERE ($1::text IS NULL OR f.society_id = $1)
+     ORDER BY st.id, a.id`,
     [society],
   );
   return rows.map((r) => ({
