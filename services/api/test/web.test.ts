@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 // The viewer's modules are plain browser JavaScript; these run them under Node's Web Crypto.
 import { sliceStack, type AnalysisResult } from '@mic/analysis';
 import { authorizeUrl, base64url, challengeS256, codeGrant, randomString } from '../web/pkce.js';
-import { gunzip, parseSliceStack, sliceRgba, view } from '../web/slices.js';
+import { gunzip, mountSlices, parseSliceStack, sliceRgba, view } from '../web/slices.js';
 import {
   analysisSection,
   escapeHtml,
@@ -240,6 +240,62 @@ describe('slice stack', () => {
     expect(Array.from(c.subarray(4, 7))).toEqual([80, 170, 255]);
     expect(Array.from(sliceRgba(stack, 1, false, 'coronal').subarray(4, 7))).toEqual([128, 128, 128]);
     expect(Array.from(c.subarray(16, 19))).toEqual([0, 0, 0]); // the inferior slice: no lung
+  });
+
+  it('mounts a control whose window menu and W key switch the grey plane', async () => {
+    const stack = parseSliceStack(await gunzip(sliceStack(result, hu)));
+    // just enough of a DOM: elements by the selectors the control asks for, a canvas that keeps what it is given
+    const listeners: Record<string, Record<string, (e: unknown) => void>> = {};
+    const element = (name: string, value = '') => ({
+      value,
+      checked: true,
+      max: '',
+      style: {} as Record<string, string>,
+      textContent: '',
+      addEventListener: (type: string, fn: (e: unknown) => void) => ((listeners[name] ??= {})[type] = fn),
+    });
+    const drawn: Uint8ClampedArray[] = [];
+    const canvas = {
+      ...element('canvas'),
+      width: 0,
+      height: 0,
+      getContext: () => ({ putImageData: (d: { data: Uint8ClampedArray }) => drawn.push(d.data) }),
+    };
+    const els: Record<string, unknown> = {
+      canvas,
+      'select.plane': element('plane', 'axial'),
+      'select.window': element('window', '0'),
+      'input[type=range]': element('range'),
+      'input[type=checkbox]': element('overlay'),
+      '.slice-pos': element('pos'),
+    };
+    const host = { innerHTML: '', querySelector: (q: string) => els[q] };
+    const g = globalThis as { ImageData?: unknown };
+    g.ImageData = class {
+      constructor(readonly data: Uint8ClampedArray) {}
+    };
+    try {
+      mountSlices(host, stack);
+      for (const q of ['class="plane"', 'class="window"', 'lung W1500 L-600', 'mediastinum W400 L40'])
+        expect(host.innerHTML).toContain(q);
+      // the 40 HU pixel of the superior slice, the CT alone: 236 in the lung window, 128 in the mediastinal one
+      const grey = () => drawn[drawn.length - 1][4 * 6];
+      (els['input[type=range]'] as { value: string }).value = '1';
+      listeners.range.input({});
+      (els['input[type=checkbox]'] as { checked: boolean }).checked = false;
+      listeners.overlay.change({});
+      expect(grey()).toBe(236);
+      listeners.canvas.keydown({ key: 'w', preventDefault: () => undefined });
+      expect((els['select.window'] as { value: string }).value).toBe('1');
+      expect(grey()).toBe(128);
+      listeners.canvas.keydown({ key: 'W', preventDefault: () => undefined }); // round to the first again
+      expect(grey()).toBe(236);
+      (els['select.window'] as { value: string }).value = '1';
+      listeners.window.change({});
+      expect(grey()).toBe(128);
+    } finally {
+      delete g.ImageData;
+    }
   });
 
   it('still reads the stacks of earlier analyses: one plane, the lung window', async () => {
