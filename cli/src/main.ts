@@ -12,6 +12,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerModels } from './commands/models.js';
 import { registerPacs } from './commands/pacs.js';
 import { registerEdge } from './commands/edge.js';
+import { registerVerify } from './commands/verify.js';
 
 export function buildProgram(): Command {
   const program = new Command('mic')
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
     registerModels,
     registerPacs,
     registerEdge,
+    registerVerify,
   ]) {
     register(program);
   }

@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it, jest } from '@jest/globals';
 import { Worker } from 'bullmq';
-import { createCatalogPool, saveArtifact, type Pool } from '@mic/catalog';
+import { saveArtifact } from '@mic/catalog';
 import { pseudonymUid } from '@mic/dicom';
-import { startIngest, type IngestService } from '@mic/ingest';
 import { analysisQueue, ANALYSIS_QUEUE, bullConnection } from '@mic/queue';
 import { createS3Client } from '@mic/storage';
-import { requireService } from './support/stack.js';
+import { micWith, useUploadPlatform } from './support/platform.js';
 import { dcmValue, freePort, isolatedConfig, lidcFiles, read, stow } from './support/ingest.js';
 import { freshCopies } from '../e2e/support/worker.js';
 
@@ -17,32 +12,20 @@ jest.setTimeout(120_000);
 
 // `mic studies delete`: a study sent in error, or a patient's withdrawal, leaves nothing of the study behind but the
 // audit trail, and the same study sent again is taken afresh by the running ingest.
-const root = join(import.meta.dirname, '..', '..');
+
 // Ingest takes uploads only: it cannot reach any Orthanc, so no study another test left there (its StableStudy
 // arriving late) is ingested into this run and queued ahead of the study under test.
 const config = await isolatedConfig({ orthanc: { httpPort: await freePort() } });
 const s3 = createS3Client(config);
-const dir = mkdtempSync(join(tmpdir(), 'mic-erase-'));
-const configFile = join(dir, 'config.json');
-writeFileSync(configFile, JSON.stringify(config));
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MIC_')));
+const mic = micWith(config);
 
-const mic = (...args: string[]) =>
-  new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [join(root, 'bin', 'mic.js'), ...args],
-      { env: { ...env, MIC_CONFIG_FILE: configFile }, encoding: 'utf8', timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ status: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-
-const rows = async (pool: Pool, sql: string, params: unknown[] = []) => (await pool.query(sql, params)).rows;
+const platform = useUploadPlatform(config);
+const rows = async (sql: string, params: unknown[] = []) => (await platform.pool.query(sql, params)).rows;
 
 /** Whether the identity map still holds the sealed original behind this pseudonym. */
-const sealed = async (pool: Pool, kind: string, pseudonym: string) =>
+const sealed = async (kind: string, pseudonym: string) =>
   (
-    await rows(pool, 'SELECT 1 FROM identity_map WHERE society_id = $1 AND kind = $2 AND pseudonym = $3', [
+    await rows('SELECT 1 FROM identity_map WHERE society_id = $1 AND kind = $2 AND pseudonym = $3', [
       config.ingest.society,
       kind,
       pseudonym,
@@ -50,28 +33,9 @@ const sealed = async (pool: Pool, kind: string, pseudonym: string) =>
   ).length > 0;
 
 describe('mic studies delete', () => {
-  let ingest: IngestService;
-  let pool: Pool;
-
-  beforeAll(async () => {
-    for (const s of ['postgres', 'redis', 's3', 'keycloak'] as const) await requireService(s);
-    ingest = await startIngest(config);
-    await ingest.ready;
-    pool = createCatalogPool(config);
-  });
-
-  afterAll(async () => {
-    await ingest?.stop();
-    const queue = analysisQueue(config);
-    await queue.obliterate({ force: true }).catch(() => undefined);
-    await queue.close();
-    await pool?.query(`DROP SCHEMA IF EXISTS ${config.catalog.schema} CASCADE`);
-    await pool?.end();
-  });
-
   /** Uploads the files over STOW-RS; the catalogue id of their study. */
   async function upload(files: string[]): Promise<number> {
-    const up = await stow(ingest.port, files.map(read));
+    const up = await stow(platform.ingest.port, files.map(read));
     expect(up.status).toBe(200);
     return Number((up.body['00081199'].Value![0]['00081190'].Value![0] as string).split('/')[4]);
   }
@@ -80,26 +44,22 @@ describe('mic studies delete', () => {
     const files = freshCopies(lidcFiles('LIDC-IDRI-0001'));
     const studyId = await upload(files);
     const [study] = await rows(
-      pool,
       `SELECT st.study_uid, p.pseudonym FROM studies st JOIN patients p ON p.id = st.patient_id WHERE st.id = $1`,
       [studyId],
     );
     const [analysis] = await rows(
-      pool,
       'SELECT a.id, a.job_id FROM analyses a JOIN series s ON s.id = a.series_id WHERE s.study_id = $1',
       [studyId],
     );
     const keys = (
-      await rows(
-        pool,
-        'SELECT i.object_key FROM instances i JOIN series s ON s.id = i.series_id WHERE s.study_id = $1',
-        [studyId],
-      )
+      await rows('SELECT i.object_key FROM instances i JOIN series s ON s.id = i.series_id WHERE s.study_id = $1', [
+        studyId,
+      ])
     ).map((r) => r.object_key as string);
     // a result file, as the worker would have stored
     const resultKey = `results/${study.study_uid}/test/report.json`;
     await s3.putObject(config.s3.bucket, resultKey, Buffer.from('{}'));
-    await saveArtifact(pool, {
+    await saveArtifact(platform.pool, {
       analysisId: analysis.id,
       kind: 'report',
       objectKey: resultKey,
@@ -109,7 +69,7 @@ describe('mic studies delete', () => {
     const before = analysisQueue(config);
     expect(await before.getJob(analysis.job_id)).toBeDefined();
     await before.close();
-    expect(await sealed(pool, 'uid', study.study_uid)).toBe(true);
+    expect(await sealed('uid', study.study_uid)).toBe(true);
 
     const out = await mic('studies', 'delete', String(studyId), '--reason', 'sent in error', '--json');
     expect(out.stderr).toBe('');
@@ -121,22 +81,22 @@ describe('mic studies delete', () => {
       objects: files.length + 1,
       patientRemoved: true,
     });
-    expect(await rows(pool, 'SELECT 1 FROM studies WHERE id = $1', [studyId])).toEqual([]);
-    expect(await rows(pool, 'SELECT 1 FROM instances WHERE object_key = ANY($1)', [keys])).toEqual([]);
-    expect(await rows(pool, 'SELECT 1 FROM patients WHERE pseudonym = $1', [study.pseudonym])).toEqual([]);
-    expect(await sealed(pool, 'uid', study.study_uid)).toBe(false);
-    expect(await sealed(pool, 'patient', study.pseudonym)).toBe(false);
+    expect(await rows('SELECT 1 FROM studies WHERE id = $1', [studyId])).toEqual([]);
+    expect(await rows('SELECT 1 FROM instances WHERE object_key = ANY($1)', [keys])).toEqual([]);
+    expect(await rows('SELECT 1 FROM patients WHERE pseudonym = $1', [study.pseudonym])).toEqual([]);
+    expect(await sealed('uid', study.study_uid)).toBe(false);
+    expect(await sealed('patient', study.pseudonym)).toBe(false);
     for (const key of [...keys, resultKey])
       await expect(s3.statObject(config.s3.bucket, key)).rejects.toMatchObject({ code: 'NotFound' });
     const queue = analysisQueue(config);
     expect(await queue.getJob(analysis.job_id)).toBeUndefined();
     await queue.close();
-    const audit = await rows(pool, `SELECT action, study_id, detail FROM audit WHERE detail->>'study' = $1`, [
+    const audit = await rows(`SELECT action, study_id, detail FROM audit WHERE detail->>'study' = $1`, [
       String(studyId),
     ]);
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['stow.upload', 'analysis.requested']));
     expect(audit.every((a) => a.study_id === null)).toBe(true);
-    const [erased] = await rows(pool, `SELECT actor, detail FROM audit WHERE action = 'study.erased'`);
+    const [erased] = await rows(`SELECT actor, detail FROM audit WHERE action = 'study.erased'`);
     expect(erased.actor).toMatch(/^operator:/);
     expect(erased.detail).toMatchObject({ studyId, reason: 'sent in error', society: config.ingest.society });
     expect((await mic('studies', 'show', String(studyId))).status).toBe(4);
@@ -145,7 +105,7 @@ describe('mic studies delete', () => {
     // the same files again, to the same running ingest (which had the series cached): a new study
     const again = await upload(files);
     expect(again).not.toBe(studyId);
-    expect(await rows(pool, 'SELECT count(*)::int AS n FROM instances WHERE object_key = ANY($1)', [keys])).toEqual([
+    expect(await rows('SELECT count(*)::int AS n FROM instances WHERE object_key = ANY($1)', [keys])).toEqual([
       { n: files.length },
     ]);
   });
@@ -154,21 +114,21 @@ describe('mic studies delete', () => {
     const files = freshCopies(lidcFiles('LIDC-IDRI-0003'));
     const first = await upload(files.slice(0, 5));
     const second = await upload(freshCopies(lidcFiles('LIDC-IDRI-0003')).slice(5)); // another study, same patient
-    const others = await rows(pool, 'SELECT id FROM studies WHERE id <> ALL($1)', [[first, second]]);
+    const others = await rows('SELECT id FROM studies WHERE id <> ALL($1)', [[first, second]]);
     expect(others.length).toBeGreaterThan(0);
     const patientId = dcmValue(files[0], '0010,0020');
     const frame = pseudonymUid(config.ingest.societyKey, dcmValue(files[0], '0020,0052'));
-    expect(await sealed(pool, 'uid', frame)).toBe(true);
+    expect(await sealed('uid', frame)).toBe(true);
     const out = await mic('studies', 'delete', '--patient-id', patientId, '--reason', 'consent withdrawn', '--json');
     expect(out.stderr).toBe('');
     const result = JSON.parse(out.stdout);
     expect(result.studies.map((e: { studyId: number }) => e.studyId)).toEqual([first, second]);
     expect(result.studies.map((e: { patientRemoved: boolean }) => e.patientRemoved)).toEqual([false, true]);
     expect(out.stdout).not.toContain(patientId); // only the pseudonym is said
-    expect(await rows(pool, 'SELECT id FROM studies WHERE id <> ALL($1)', [[first, second]])).toEqual(others);
-    expect(await rows(pool, 'SELECT 1 FROM studies WHERE id = ANY($1)', [[first, second]])).toEqual([]);
+    expect(await rows('SELECT id FROM studies WHERE id <> ALL($1)', [[first, second]])).toEqual(others);
+    expect(await rows('SELECT 1 FROM studies WHERE id = ANY($1)', [[first, second]])).toEqual([]);
     // the frame of reference, a UID the catalogue does not list, went with the last study that used it
-    expect(await sealed(pool, 'uid', frame)).toBe(false);
+    expect(await sealed('uid', frame)).toBe(false);
     const none = await mic('studies', 'delete', '--patient-id', patientId, '--reason', 'again');
     expect(none.stdout).toMatch(/no study of patient MIC/);
     expect((await mic('studies', 'delete', '--reason', 'what')).stderr).toMatch(/name a study, or a patient/);
@@ -191,13 +151,13 @@ describe('mic studies delete', () => {
       const out = await mic('studies', 'delete', String(studyId), '--reason', 'withdrawn');
       expect(out.status).toBe(5);
       expect(out.stderr).toMatch(/being analysed now .*try again after/);
-      expect(await rows(pool, 'SELECT 1 FROM studies WHERE id = $1', [studyId])).toHaveLength(1);
+      expect(await rows('SELECT 1 FROM studies WHERE id = $1', [studyId])).toHaveLength(1);
       await job!.moveToFailed(new Error('test over'), 'test-token');
     } finally {
       await worker.close();
     }
     expect((await mic('studies', 'delete', String(studyId), '--reason', 'withdrawn')).status).toBe(0);
-    expect(await rows(pool, 'SELECT 1 FROM studies WHERE id = $1', [studyId])).toEqual([]);
+    expect(await rows('SELECT 1 FROM studies WHERE id = $1', [studyId])).toEqual([]);
   });
 
   it('keeps the sealed frame of reference while another study uses it, and takes it with the last', async () => {
@@ -206,16 +166,15 @@ describe('mic studies delete', () => {
     const first = await upload(freshCopies(files.slice(0, 3)));
     const copies = freshCopies(files.slice(3, 6));
     const second = await upload(copies);
-    expect(await sealed(pool, 'uid', frame)).toBe(true);
+    expect(await sealed('uid', frame)).toBe(true);
     expect((await mic('studies', 'delete', String(first), '--reason', 'sent in error')).status).toBe(0);
     // what the second study's write-back needs is still there: study, series, frame of reference, every image
     const needed = [
       ...['0020,000d', '0020,000e', '0020,0052'].map((tag) => dcmValue(copies[0], tag)),
       ...copies.map((f) => dcmValue(f, '0008,0018')),
     ];
-    for (const uid of needed) expect(await sealed(pool, 'uid', pseudonymUid(config.ingest.societyKey, uid))).toBe(true);
+    for (const uid of needed) expect(await sealed('uid', pseudonymUid(config.ingest.societyKey, uid))).toBe(true);
     expect((await mic('studies', 'delete', String(second), '--reason', 'sent in error')).status).toBe(0);
-    for (const uid of needed)
-      expect(await sealed(pool, 'uid', pseudonymUid(config.ingest.societyKey, uid))).toBe(false);
+    for (const uid of needed) expect(await sealed('uid', pseudonymUid(config.ingest.societyKey, uid))).toBe(false);
   });
 });

@@ -28,3 +28,4 @@ export * from './usage.js';
 export * from './timeline.js';
 export * from './erase.js';
 export { inTransaction } from './tx.js';
+export * from './verify.js';
