@@ -81,6 +81,22 @@ describe('helm chart', () => {
     expect(find(ms, 'ServiceAccount', 'mic-autoscaler')).toBeDefined();
   });
 
+  it("checks the catalogue against the store on a schedule when asked, with the services' config", () => {
+    expect(render().find((m) => m.kind === 'CronJob')).toBeUndefined();
+    const job = find(render('verify.enabled=true', 'verify.hash=true'), 'CronJob', 'mic-verify');
+    const spec = job?.spec as {
+      schedule: string;
+      concurrencyPolicy: string;
+      jobTemplate: { spec: { backoffLimit: number; template: { spec: PodSpec & { restartPolicy: string } } } };
+    };
+    expect(spec.schedule).toBe('30 3 * * *');
+    expect(spec.concurrencyPolicy).toBe('Forbid');
+    const pod = spec.jobTemplate.spec.template.spec;
+    expect(pod.restartPolicy).toBe('Never');
+    expect(pod.containers[0]?.args).toEqual(['verify', '--hash']);
+    expect(JSON.stringify(pod.containers[0])).toContain('"secretRef":{"name":"mic-secrets"}');
+  });
+
   it('alerts only on metrics the services export', () => {
     expect(render().find((m) => m.kind === 'PrometheusRule')).toBeUndefined();
     const rule = render('alerts.enabled=true').find((m) => m.kind === 'PrometheusRule');
