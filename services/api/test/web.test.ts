@@ -12,6 +12,7 @@ import {
   studyView,
   timelineView,
   usageView,
+  zoneTable,
 } from '../web/render.js';
 
 describe('PKCE', () => {
@@ -169,6 +170,39 @@ describe('rendering', () => {
     expect(html).toContain('11 / 30');
     expect(html).toContain('data-src="/api/v1/analyses/7/files/axial.png"');
     expect(html).toContain('data-download="/api/v1/analyses/7/files/seg.dcm"');
+  });
+
+  it('shows each zone of each lung with its involvement and score, right lung first', () => {
+    const zone = (name: string, percent: number, score: number) => ({
+      name,
+      involvementPercent: percent,
+      ggoMl: 10 * percent,
+      consolidationMl: percent,
+      score,
+    });
+    const report = {
+      zones: [
+        zone('left-lower', 30.2, 3),
+        zone('right-upper', 9.5, 2),
+        zone('right-middle', 0, 0),
+        zone('right-lower', 51, 4),
+        zone('left-upper', 12.6, 2),
+        { name: 'left-middle', involvementPercent: 'n/a', score: null },
+      ],
+      severity: { total: 11, max: 30 },
+    };
+    const html = zoneTable(report);
+    const rows = html.split('<tr>').slice(1);
+    expect(rows[0]).toContain('Right lung</th><th colspan="2">Left lung');
+    expect(rows[1]).toMatch(/Upper zone.*9\.5 %.*2 \/ 5.*12\.6 %.*2 \/ 5/);
+    expect(rows[2]).toMatch(/Middle zone.*0\.0 %.*0 \/ 5.*–.*–/);
+    expect(rows[3]).toMatch(/Lower zone.*51\.0 %.*GGO 510 mL · cons\. 51 mL.*4 \/ 5.*30\.2 %.*3 \/ 5/);
+    expect(rows[4]).toContain('11 / 30');
+    expect(zoneTable({})).toBe('');
+    expect(zoneTable(null)).toBe('');
+    expect(analysisSection({ ...analysis, report: { ...analysis.report, ...report } })).toContain(
+      'table class="zones"',
+    );
   });
 
   it('lists studies, and says so when there are none', () => {

@@ -134,6 +134,38 @@ export function keyNumbers(h) {
   return `<table class="numbers">${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>`;
 }
 
+const LEVELS = ['upper', 'middle', 'lower'];
+
+/**
+ * The lung zones (thirds, apex to base, of each lung) as radiologists score them: share of the zone that is GGO or
+ * consolidation and the 0-5 zone score, the patient's right lung in the first column; nothing for a report without
+ * zones.
+ */
+export function zoneTable(report) {
+  const zones = Array.isArray(report?.zones) ? report.zones : [];
+  const zone = (name) => zones.find((z) => z?.name === name);
+  if (!LEVELS.some((l) => zone(`right-${l}`) || zone(`left-${l}`))) return '';
+  const cell = (z) =>
+    z
+      ? `<td class="num">${fixed(z.involvementPercent, 1, ' %')}<br><small>GGO ${fixed(z.ggoMl, 0, ' mL')} · cons. ${fixed(z.consolidationMl, 0, ' mL')}</small></td>` +
+        `<td class="num score">${typeof z.score === 'number' ? `${z.score} / 5` : '–'}</td>`
+      : '<td>–</td><td>–</td>';
+  const rows = LEVELS.map(
+    (l) =>
+      `<tr><th>${l[0].toUpperCase()}${l.slice(1)} zone</th>${cell(zone(`right-${l}`))}${cell(zone(`left-${l}`))}</tr>`,
+  ).join('');
+  const total = report?.severity?.total;
+  return (
+    '<table class="zones"><caption>Involvement by zone (lung thirds) and zone score</caption>' +
+    '<tr><th></th><th colspan="2">Right lung</th><th colspan="2">Left lung</th></tr>' +
+    rows +
+    (typeof total === 'number'
+      ? `<tr><th>Total score</th><td colspan="4" class="num">${total} / ${escapeHtml(report.severity.max ?? '?')}</td></tr>`
+      : '') +
+    '</table>'
+  );
+}
+
 /** One analysis: category with its reasons, numbers, warnings, pictures (filled in later) and downloads. */
 export function analysisSection(a) {
   const h = a.headline;
@@ -167,6 +199,7 @@ export function analysisSection(a) {
     (h ? `<p>${categoryBadge(h.category)}</p>` : '') +
     (reasons ? `<ul class="reasons">${reasons}</ul>` : '') +
     keyNumbers(h) +
+    zoneTable(a.report) +
     (warnings ? `<h4>Warnings</h4><ul class="warnings">${warnings}</ul>` : '') +
     slices +
     (pictures ? `<div class="pictures">${pictures}</div>` : '') +
