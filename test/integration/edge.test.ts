@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCatalogPool, lookupOriginal, type Pool } from '@mic/catalog';
@@ -190,5 +192,56 @@ describe('mic edge: the hospital uploads, the platform never connects in', () =>
       status: 2,
       stderr: expect.stringMatching(/--stow-url is required/),
     });
+  });
+
+  it("goes through the hospital's outbound proxy, and says so when the proxy is away", async () => {
+    // a forward proxy on loopback: CONNECT tunnels, as a hospital's proxy offers them
+    const tunnels: string[] = [];
+    const proxy = createServer();
+    proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+      tunnels.push(req.url ?? '');
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = connect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    const proxyPort = await freePort();
+    await new Promise<void>((resolve) => proxy.listen(proxyPort, '127.0.0.1', resolve));
+    const study = freshCopies(lidcFiles('LIDC-IDRI-0001')).slice(0, 3);
+    const uids = [dcmValue(study[0], '0020,000d')];
+    try {
+      await storescu(hospital, study);
+      const away = await edge('--once', '--settle', '0', '--proxy', `http://127.0.0.1:${await freePort()}`);
+      expect(away.status).toBe(1);
+      expect(away.stderr).toMatch(/(Keycloak|platform STOW-RS) not reachable at .*ECONNREFUSED/);
+      const through = await edge('--once', '--settle', '0', '--proxy', `http://127.0.0.1:${proxyPort}`);
+      expect(through.stderr).toBe('');
+      expect(JSON.parse(through.stdout)).toMatchObject({ uploaded: study.length, studiesDone: 1 });
+      // the token and the upload both went through it; Orthanc, on the hospital's side, did not
+      expect(tunnels).toEqual(expect.arrayContaining([`127.0.0.1:${platform.port}`]));
+      expect(tunnels.some((t) => t.endsWith(`:${hospital.keycloak.port}`))).toBe(true);
+      expect(tunnels.some((t) => t.endsWith(`:${hospital.orthanc.httpPort}`))).toBe(false);
+      expect((await edge('--once', '--proxy', 'not a url')).stderr).toMatch(/--proxy must be a URL/);
+      // the same from the environment, as hospital IT sets it for every program; NO_PROXY keeps Keycloak direct
+      const before = tunnels.length;
+      const second = freshCopies(lidcFiles('LIDC-IDRI-0001')).slice(0, 3);
+      uids.push(dcmValue(second[0], '0020,000d'));
+      await storescu(hospital, second);
+      const viaEnv = await run([...edgeArgs(), '--once', '--settle', '0'], {
+        HTTP_PROXY: `http://127.0.0.1:${proxyPort}`,
+        NO_PROXY: `${hospital.keycloak.host}:${hospital.keycloak.port}`,
+      });
+      expect(viaEnv.stderr).toBe('');
+      expect(JSON.parse(viaEnv.stdout)).toMatchObject({ uploaded: second.length });
+      expect(tunnels.slice(before)).toEqual([`127.0.0.1:${platform.port}`]);
+    } finally {
+      proxy.close();
+      for (const u of uids) await deleteFromOrthanc(hospital, u);
+    }
   });
 });

@@ -26,6 +26,7 @@ interface EdgeOpts {
   metricsPort?: string;
   metricsHost: string;
   unreadyAfter: string;
+  proxy?: string;
 }
 
 const num = (v: string, name: string, min: number) => {
@@ -50,6 +51,10 @@ export function registerEdge(program: Command): void {
       'mic-pacs',
     )
     .option('--client-secret-env <name>', 'environment variable holding the client secret', 'MIC_EDGE_CLIENT_SECRET')
+    .option(
+      '--proxy <url>',
+      "the hospital's outbound proxy for the platform's addresses (default: HTTPS_PROXY / HTTP_PROXY / NO_PROXY)",
+    )
     .option('--rate <bytes/s>', 'upload rate limit (0: none)', '0')
     .option('--settle <s>', "a study is sent after this many quiet seconds, or on Orthanc's StableStudy", '60')
     .option('--lane <lane>', 'research or clinical', 'research')
@@ -81,6 +86,8 @@ export function registerEdge(program: Command): void {
       if (!secret) throw new CliError(`the client secret is read from $${o.clientSecretEnv}, which is not set`, 2);
       if (!['research', 'clinical'].includes(o.lane)) throw new CliError(`--lane must be research or clinical`, 2);
       if (!['now', 'beginning'].includes(o.startAt)) throw new CliError(`--start-at must be now or beginning`, 2);
+      if (o.proxy && !URL.canParse(o.proxy))
+        throw new CliError(`--proxy must be a URL, e.g. http://proxy:3128: ${o.proxy}`, 2);
       const edge = new Edge(config, {
         stowUrl: o.stowUrl,
         tokenUrl: o.tokenUrl ?? `${internalIssuerUrl(config)}/protocol/openid-connect/token`,
@@ -90,6 +97,7 @@ export function registerEdge(program: Command): void {
         bytesPerSecond: num(o.rate, 'rate', 0),
         settleSeconds: num(o.settle, 'settle', 0),
         lane: o.lane as 'research' | 'clinical',
+        ...(o.proxy ? { proxy: o.proxy } : {}),
         ...(o.apiUrl
           ? {
               results: {

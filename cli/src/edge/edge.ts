@@ -1,6 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Config } from '@mic/config';
 import { orthancJson, orthancRequest, stowBody } from '@mic/pacs';
+import { platformFetch, unreachable, type PlatformFetch } from './http.js';
 import { Results, type Awaiting, type ResultOptions } from './results.js';
 
 // The hospital side of an outbound-only link: follows the hospital's Orthanc and uploads each settled study to the
@@ -24,6 +25,8 @@ export interface EdgeOptions {
   results?: ResultOptions;
   /** Where the edge says what became of a series' result. */
   say?: (line: string) => void;
+  /** The hospital's outbound proxy for the platform's addresses; none: HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
+  proxy?: string;
 }
 
 export interface EdgeState {
@@ -115,6 +118,7 @@ export class Edge {
   private sentBytes = 0;
   private readonly start = Date.now();
   private readonly results: Results | undefined;
+  private readonly fetch: PlatformFetch;
 
   constructor(
     private readonly config: Config,
@@ -122,7 +126,8 @@ export class Edge {
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {
     const say = o.say ?? ((line: string) => process.stderr.write(`edge: ${line}\n`));
-    if (o.results) this.results = new Results(config, o.results, () => this.accessToken(), say);
+    this.fetch = platformFetch(o.proxy);
+    if (o.results) this.results = new Results(config, o.results, () => this.accessToken(), say, this.fetch);
   }
 
   async round(): Promise<RoundResult> {
@@ -233,7 +238,7 @@ export class Edge {
     const { body, contentType } = stowBody(parts);
     for (let attempt = 0; ; attempt++) {
       const url = `${this.o.stowUrl.replace(/\/+$/, '')}/studies?lane=${this.o.lane}`;
-      const res = await fetch(url, {
+      const res = await this.fetch(url, {
         method: 'POST',
         headers: {
           'content-type': contentType,
@@ -241,9 +246,7 @@ export class Edge {
         },
         body,
         signal: AbortSignal.timeout(10 * 60_000),
-      }).catch((err: Error & { cause?: { code?: string } }) => {
-        throw new Error(`platform STOW-RS not reachable at ${url}: ${err.cause?.code ?? err.message}`);
-      });
+      }).catch(unreachable('platform STOW-RS', url));
       const answer = (await res.json().catch(() => ({}))) as Record<string, { Value?: unknown[] }> & { error?: string };
       if (res.status === 401 && attempt === 0) {
         this.token = undefined;
@@ -266,7 +269,7 @@ export class Edge {
   /** The edge's service token (client credentials), renewed 30 s before it expires. */
   private async accessToken(): Promise<string> {
     if (this.token && this.token.expires > Date.now() + 30_000) return this.token.value;
-    const res = await fetch(this.o.tokenUrl, {
+    const res = await this.fetch(this.o.tokenUrl, {
       method: 'POST',
       body: new URLSearchParams({
         grant_type: 'client_credentials',
@@ -274,7 +277,7 @@ export class Edge {
         client_secret: this.o.clientSecret,
       }),
       signal: AbortSignal.timeout(30_000),
-    });
+    }).catch(unreachable('Keycloak', this.o.tokenUrl));
     const json = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string };
     if (!res.ok || !json.access_token)
       throw new Error(`no token for ${this.o.clientId}: HTTP ${res.status} ${json.error ?? ''}`.trim());

@@ -13,6 +13,7 @@ import {
   studyTags,
   type OrthancStudy,
 } from '@mic/worker';
+import { unreachable, type PlatformFetch } from './http.js';
 
 // The return half of the edge: the platform's results come back over the same outbound channel. The platform sends
 // nothing identifying: the edge downloads the de-identified label maps and report of a series it uploaded, and builds
@@ -96,6 +97,7 @@ export class Results {
     private readonly o: ResultOptions,
     private readonly token: () => Promise<string>,
     private readonly say: (line: string) => void,
+    private readonly fetch: PlatformFetch = globalThis.fetch,
   ) {}
 
   /** Asks about each awaited series that is due; stores the results (or notices) that are ready. */
@@ -230,12 +232,10 @@ export class Results {
   /** A GET of the platform's API with the edge's token (renewed before it expires). */
   private async api(path: string): Promise<Response> {
     const url = `${this.o.apiUrl.replace(/\/+$/, '')}${path}`;
-    const res = await fetch(url, {
+    const res = await this.fetch(url, {
       headers: { authorization: `Bearer ${await this.token()}` },
       signal: AbortSignal.timeout(120_000),
-    }).catch((err: Error & { cause?: { code?: string } }) => {
-      throw new Error(`platform API not reachable at ${url}: ${err.cause?.code ?? err.message}`);
-    });
+    }).catch(unreachable('platform API', url));
     if (res.status !== 200 && res.status !== 404) {
       const why = ((await res.json().catch(() => ({}))) as { error?: string }).error;
       throw new Error(`platform API ${path}: HTTP ${res.status}${why ? `: ${why}` : ''}`);
