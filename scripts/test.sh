@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite. On a fresh Debian-like machine (as root) it sets itself up: system packages, npm ci + build,
-# every executable scripts/setup.d/*.sh, the local stack (`npx mic stack up`); then unit tests, integration tests and
-# lint. The stack is stopped at the end, on failure too. Exit code non-zero when any step failed.
+# every executable scripts/setup.d/*.sh, the local stack (`npx mic stack up`); then unit tests, integration tests, a
+# type check of the tests (Jest runs them untyped; tsconfig.test.json) and lint. The stack is stopped at the end, on
+# failure too. Exit code non-zero when any step failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
@@ -51,6 +52,7 @@ stack_started=1
 step "stack up" npx mic stack up
 step "unit tests" jest unit
 step "integration tests" jest integration --runInBand
+step "typecheck tests" npx tsc -p tsconfig.test.json
 step "lint" npx eslint .
 step "format" npx prettier --check .
 stack_down

@@ -187,7 +187,11 @@ describe('mic analyze --lobes (TotalSegmentator lobe labels of the same CT)', ()
     const report = JSON.parse(readFileSync(join(r.dir, 'report.json'), 'utf8'));
     const labels = readNifti(new Uint8Array(readFileSync(seg)));
     const ml = labels.spacing.reduce((a, b) => a * b, 1) / 1000;
-    const count = (id: number) => labels.data.reduce((n: number, x: number) => n + (x === id ? 1 : 0), 0);
+    const count = (id: number) => {
+      let n = 0;
+      for (const x of labels.data) if (x === id) n++;
+      return n;
+    };
     const lobar = report.severity.lobar;
     expect(lobar.max).toBe(25);
     const want: Record<string, number> = { 'left-upper': 13, 'left-lower': 14, 'right-upper': 15, 'right-lower': 17 };

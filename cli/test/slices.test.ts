@@ -187,8 +187,12 @@ describe('mic segment-slice and eval-slices', () => {
 function rotated(bytes: Buffer): Buffer {
   const { DicomMessage, DicomMetaDictionary } = dcmjs.data;
   dcmjs.log.setLevel('error');
-  const dict = DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-  const ds = DicomMetaDictionary.naturalizeDataset(dict.dict);
+  const dict = DicomMessage.readFile(new Uint8Array(bytes).buffer);
+  const ds = DicomMetaDictionary.naturalizeDataset(dict.dict) as {
+    PixelData: ArrayBuffer[];
+    ImageOrientationPatient: (string | number)[];
+    [k: string]: unknown;
+  };
   const pixels = new Int16Array(ds.PixelData[0]);
   ds.PixelData = [Int16Array.from(pixels).reverse().buffer];
   const [a, b, c, d, e, f] = ds.ImageOrientationPatient.map(Number);

@@ -10,7 +10,7 @@ import { dataPath } from '../../../test/support/data.js';
 // image edges, the trachea is off the image centre and the stomach bubble (air-fluid level) lies under the left dome
 const ct = readNifti(
   new Uint8Array(readFileSync(dataPath('totalseg-example', 'pulmonary_report', 'models', 'ct_cropped.nii.gz'))),
-);
+) as Volume<Int16Array | Float32Array>;
 const [nx, ny, nz] = ct.dims;
 const nxy = nx * ny;
 

@@ -22,7 +22,7 @@ export const ANALYSIS_QUEUE = 'analysis';
 export const DEAD_LETTER_QUEUE = 'analysis-dlq';
 
 function base(config: Config) {
-  return { connection: bullConnection(config) as ConnectionOptions, prefix: config.queue.prefix };
+  return { connection: bullConnection(config), prefix: config.queue.prefix };
 }
 
 export function analysisQueue(config: Config): Queue<AnalysisJob> {

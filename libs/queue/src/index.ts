@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '@mic/config';
 
@@ -7,9 +8,12 @@ export function redisOptions(config: Config): RedisOptions {
   return { host, port, ...(password ? { password } : {}) };
 }
 
-/** Connection options for BullMQ queues and workers: blocking commands need maxRetriesPerRequest null. */
-export function bullConnection(config: Config): RedisOptions {
-  return { ...redisOptions(config), maxRetriesPerRequest: null };
+/**
+ * Connection options for BullMQ queues and workers: blocking commands need maxRetriesPerRequest null. (BullMQ's
+ * type for them does not name ioredis' plain options, which it takes.)
+ */
+export function bullConnection(config: Config): ConnectionOptions {
+  return { ...redisOptions(config), maxRetriesPerRequest: null } as ConnectionOptions;
 }
 
 export function redisUrl(config: Config): string {

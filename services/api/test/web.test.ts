@@ -251,7 +251,9 @@ describe('slice stack', () => {
     expect(stack.grey[5]).toBe(128); // -600 HU is the window's centre
     expect(stack.grey[0]).toBe(0);
     // the mediastinal window: 40 HU is its centre, -600 HU below it; in the lung window 40 HU is near white
-    expect(stack.greys.map((g) => [g.name, g.center, g.width])).toEqual([
+    expect(
+      stack.greys.map((g: { name: string; center: number; width: number }) => [g.name, g.center, g.width]),
+    ).toEqual([
       ['lung', -600, 1500],
       ['mediastinum', 40, 400],
     ]);
@@ -342,7 +344,7 @@ describe('slice stack', () => {
     old.set(raw.subarray(raw.length - 72, raw.length - 48), head.length); // the lung plane
     old.set(raw.subarray(raw.length - 24), head.length + 24); // the labels
     const stack = parseSliceStack(old);
-    expect(stack.greys.map((g) => g.name)).toEqual(['lung']);
+    expect(stack.greys.map((g: { name: string }) => g.name)).toEqual(['lung']);
     expect(stack.grey[5]).toBe(128);
     expect(Array.from(stack.labels.subarray(0, 12))).toEqual([1, 1, 1, 0, 1, 5, 9, 0, 1, 1, 1, 0]);
     expect(() => parseSliceStack(old.subarray(0, old.length - 1))).toThrow(/truncated/);

@@ -7,6 +7,7 @@ declare module 'dcmjs' {
     write(options?: { allowInvalidVRLength?: boolean; fragmentMultiframe?: boolean }): ArrayBuffer;
   }
   const dcmjs: {
+    log: { setLevel(level: string): void };
     data: {
       DicomMessage: {
         readFile(buffer: ArrayBuffer, options?: { ignoreErrors?: boolean; untilTag?: string }): DicomDictInstance;
