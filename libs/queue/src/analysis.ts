@@ -1,12 +1,4 @@
-import {
-  Job,
-  Queue,
-  QueueEvents,
-  UnrecoverableError,
-  Worker,
-  type ConnectionOptions,
-  type WorkerOptions,
-} from 'bullmq';
+import { Job, Queue, QueueEvents, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
 import type { Config } from '@mic/config';
 import { bullConnection } from './index.js';
 import {
