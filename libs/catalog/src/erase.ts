@@ -59,9 +59,9 @@ export interface StudyErasure {
 /**
  * Removes a study from the catalogue in one transaction: series, instances, analyses, their files' records and
  * write-backs, the sealed originals of the UIDs it used that no other study uses, and the patient when no other
- * study of theirs remains. Audit entries
- * stay, with the study's id moved into their detail; the erasure itself is audited with its reason. The store's
- * objects and the queue's jobs are the caller's to remove first (studyFootprint).
+ * study of theirs remains. Audit entries stay, with the study's id moved into their detail; the erasure itself is
+ * audited with its reason. The store's objects and the queue's jobs are the caller's to remove first
+ * (studyFootprint).
  */
 export async function eraseStudy(
   pool: Pool,
