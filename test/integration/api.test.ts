@@ -184,6 +184,12 @@ describe('query API and viewer on the local stack', () => {
     expect(studies.find((s) => s.id === seeded.a1.studyId)?.analysis?.headline.category).toBe('typical');
     expect(studies.find((s) => s.id === seeded.a2.studyId)?.analysis).toBeNull();
     expect((await json('/api/v1/studies?category=typical', token)).body.total).toBe(1);
+    // a1's analysis found 8.08 %; a2 has none, so no involvement filter takes it
+    expect((await json('/api/v1/studies?minInvolvement=8', token)).body.total).toBe(1);
+    expect((await json('/api/v1/studies?minInvolvement=8.5', token)).body.total).toBe(0);
+    expect((await json('/api/v1/studies?maxInvolvement=8.08', token)).body.total).toBe(0);
+    expect((await json('/api/v1/studies?minInvolvement=0&maxInvolvement=9', token)).body.total).toBe(1);
+    expect((await json('/api/v1/studies?minInvolvement=150', token)).status).toBe(400);
     // Paging: newest first, the total counts the whole scope, not the page.
     const second = await json('/api/v1/studies?limit=1&offset=1', token);
     expect(second.body.total).toBe(2);

@@ -64,6 +64,8 @@ async function analysis(seriesId: number) {
 
 const categoryOf = async (studyId: number) =>
   (await pool.query('SELECT category FROM studies WHERE id = $1', [studyId])).rows[0]?.category ?? null;
+const involvementOf = async (studyId: number) =>
+  (await pool.query('SELECT involvement FROM studies WHERE id = $1', [studyId])).rows[0]?.involvement ?? null;
 const listed = async (category: string, society: string | null = null) =>
   (await browseStudies(pool, { society, category, limit: 100, offset: 0 })).studies.map((s) => s.id);
 
@@ -91,9 +93,11 @@ describe('findings kept as analyses finish', () => {
     const newer = await analysis(x);
     await finishAnalysis(pool, newer, report('indeterminate', 7.5), {});
     await finishAnalysis(pool, await analysis(y), report('atypical', 'n/a'), {});
-    expect(await migrate(pool, schema)).toEqual([9]);
-    // the newest finished analysis of the study (any series) gives its category; of each series, its findings
+    expect(await migrate(pool, schema)).toEqual([9, 10]);
+    // the newest finished analysis of the study (any series) gives its category and involvement (not a number
+    // there: none); of each series, its findings
     expect(await categoryOf(s.id)).toBe('atypical');
+    expect(await involvementOf(s.id)).toBeNull();
     const rows = (await pool.query('SELECT series_id, analysis_id, category, involvement FROM findings ORDER BY 1'))
       .rows;
     expect(rows).toEqual([
@@ -119,6 +123,7 @@ describe('findings kept as analyses finish', () => {
     const fourth = await analysis(series);
     await finishAnalysis(pool, fourth, report('typical', 12), {});
     expect(await categoryOf(s.id)).toBe('typical');
+    expect(await involvementOf(s.id)).toBe(12);
     expect(await listed('negative')).not.toContain(s.id);
     expect(await listed('typical')).toContain(s.id);
     expect((await pool.query('SELECT analysis_id FROM findings WHERE series_id = $1', [series])).rows).toEqual([
@@ -159,6 +164,33 @@ describe('findings kept as analyses finish', () => {
         });
       }
     const stats = await findingStats(pool, { society: 'B', by: ['category'] });
+    // by involvement: at least / less than, as the newest finished analyses say
+    const byInvolvement = async (min: number | null, max: number | null) =>
+      (
+        await browseStudies(pool, { society: null, minInvolvement: min, maxInvolvement: max, limit: 100, offset: 0 })
+      ).studies
+        .map((s) => s.id)
+        .filter((id) => made.some((m) => m.id === id));
+    const ids = (f: (m: (typeof made)[number]) => boolean) =>
+      made
+        .filter(f)
+        .map((m) => m.id)
+        .sort((a, b) => b - a);
+    expect(await byInvolvement(3, null)).toEqual(ids((m) => m.involvement >= 3));
+    expect(await byInvolvement(2, 5)).toEqual(ids((m) => m.involvement >= 2 && m.involvement < 5));
+    // with the category and the society too, counted over every study here, read the slow way
+    const slow = await pool.query(
+      `SELECT count(*)::int AS n FROM (
+         SELECT DISTINCT ON (s.study_id) st.society_id, a.result->'report'->'typicality'->>'category' AS category,
+           CASE WHEN jsonb_typeof(a.result->'report'->'involvement'->'percent') = 'number'
+             THEN (a.result->'report'->'involvement'->>'percent')::float8 END AS involvement
+         FROM analyses a JOIN series s ON s.id = a.series_id JOIN studies st ON st.id = s.study_id
+         WHERE a.status = 'done' ORDER BY s.study_id, a.id DESC) x
+       WHERE society_id = 'A' AND category = 'typical' AND involvement >= 2`,
+    );
+    const query = { society: 'A', category: 'typical', minInvolvement: 2, limit: 9, offset: 0 };
+    expect((await browseStudies(pool, query)).total).toBe(slow.rows[0].n);
+
     // every study of B has one series: one analysis each
     expect(stats.total.analyses).toBe(truth.filter((t) => t.society === 'B').length);
     const typicalB = stats.groups.find((g) => g.key.category === 'typical');

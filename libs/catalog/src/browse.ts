@@ -19,6 +19,9 @@ export interface StudyListQuery {
   society: string | null;
   /** Only studies whose latest finished analysis has this RSNA category. */
   category?: string | null;
+  /** Only studies whose latest finished analysis found at least / less than this share of the lungs involved (%). */
+  minInvolvement?: number | null;
+  maxInvolvement?: number | null;
   limit: number;
   offset: number;
 }
@@ -36,13 +39,15 @@ const STUDY_COLUMNS = `st.id, st.society_id, p.pseudonym, st.study_uid, st.study
 
 export async function browseStudies(db: Db, q: StudyListQuery): Promise<{ total: number; studies: StudyListRow[] }> {
   // The page first, then the latest analysis of its studies only: the cost follows the page, not the database. The
-  // category filter reads the study's own column (kept by a trigger as analyses finish, migration 009), by index.
-  const where = `($1::text IS NULL OR society_id = $1) AND ($2::text IS NULL OR category = $2)`;
-  const params = [q.society, q.category ?? null];
+  // category and involvement filters read the study's own columns (kept by a trigger as analyses finish,
+  // migrations 009 and 010); the category by index.
+  const where = `($1::text IS NULL OR society_id = $1) AND ($2::text IS NULL OR category = $2)
+    AND ($3::float8 IS NULL OR involvement >= $3) AND ($4::float8 IS NULL OR involvement < $4)`;
+  const params = [q.society, q.category ?? null, q.minInvolvement ?? null, q.maxInvolvement ?? null];
   const [page, count] = await Promise.all([
     db.query(
       `SELECT ${STUDY_COLUMNS}
-       FROM (SELECT * FROM studies WHERE ${where} ORDER BY id DESC LIMIT $3 OFFSET $4) st
+       FROM (SELECT * FROM studies WHERE ${where} ORDER BY id DESC LIMIT $5 OFFSET $6) st
        JOIN patients p ON p.id = st.patient_id ${LATEST}
        ORDER BY st.id DESC`,
       [...params, q.limit, q.offset],

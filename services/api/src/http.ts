@@ -48,3 +48,12 @@ export function intParam(url: URL, name: string, fallback: number, min: number, 
     throw new HttpError(400, `${name} must be an integer from ${min} to ${max}`);
   return Number(raw);
 }
+
+/** A share of the lungs in %, 0-100, or null when not given. */
+export function percentParam(url: URL, name: string): number | null {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === '') return null;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < 0 || v > 100) throw new HttpError(400, `${name} must be a number from 0 to 100`);
+  return v;
+}

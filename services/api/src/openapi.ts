@@ -73,6 +73,18 @@ export const openapi = {
             schema: { type: 'string', enum: ['typical', 'indeterminate', 'atypical', 'negative'] },
             description: 'RSNA category of the latest finished analysis',
           },
+          {
+            name: 'minInvolvement',
+            in: 'query',
+            schema: { type: 'number', minimum: 0, maximum: 100 },
+            description: 'share of the lungs involved (%) in the latest finished analysis, at least',
+          },
+          {
+            name: 'maxInvolvement',
+            in: 'query',
+            schema: { type: 'number', minimum: 0, maximum: 100 },
+            description: 'the same, less than (exclusive)',
+          },
         ],
         responses: { '200': json(ref('StudyPage'), 'one page of studies'), ...refusals },
       },

@@ -13,7 +13,7 @@ import {
 } from '@mic/catalog';
 import { covers, societyFilter, type Scope } from './access.js';
 import type { ApiContext } from './context.js';
-import { HttpError, intParam, sendJson } from './http.js';
+import { HttpError, intParam, percentParam, sendJson } from './http.js';
 import { csvLine, headline } from './report.js';
 import { statsRoute } from './stats.js';
 import { usageRoute } from './usage.js';
@@ -128,13 +128,16 @@ export const routes: Route[] = [
     async handle({ ctx, scope, url, res }) {
       const society = societyFilter(scope, url.searchParams.get('society'));
       const category = url.searchParams.get('category');
+      const minInvolvement = percentParam(url, 'minInvolvement');
+      const maxInvolvement = percentParam(url, 'maxInvolvement');
       const limit = intParam(url, 'limit', 50, 1, 500);
       const offset = intParam(url, 'offset', 0, 0, 10_000_000);
-      const page = await browseStudies(ctx.pool, { society, category, limit, offset });
+      const filters = { society, category, minInvolvement, maxInvolvement };
+      const page = await browseStudies(ctx.pool, { ...filters, limit, offset });
       await audit(ctx.pool, {
         actor: actor(scope),
         action: 'api.studies.list',
-        detail: { society, category, limit, offset },
+        detail: { ...filters, limit, offset },
       });
       sendJson(res, 200, {
         total: page.total,

@@ -1,6 +1,6 @@
 import { audit, findingStats, STAT_DIMENSIONS, type StatDimension, type StatGroup } from '@mic/catalog';
 import { societyFilter } from './access.js';
-import { HttpError, sendJson } from './http.js';
+import { HttpError, percentParam, sendJson } from './http.js';
 import type { Route } from './routes.js';
 
 const CATEGORIES = ['typical', 'indeterminate', 'atypical', 'negative'];
@@ -48,14 +48,6 @@ function dimensions(raw: string | null): StatDimension[] {
   return by as StatDimension[];
 }
 
-function percent(url: URL, name: string): number | null {
-  const raw = url.searchParams.get(name);
-  if (raw === null || raw === '') return null;
-  const v = Number(raw);
-  if (!Number.isFinite(v) || v < 0 || v > 100) throw new HttpError(400, `${name} must be a number from 0 to 100`);
-  return v;
-}
-
 export const statsRoute: Route = {
   name: 'stats',
   path: '/api/v1/stats',
@@ -65,8 +57,8 @@ export const statsRoute: Route = {
     const category = url.searchParams.get('category');
     if (category !== null && !CATEGORIES.includes(category))
       throw new HttpError(400, `category must be one of ${CATEGORIES.join(', ')}`);
-    const minInvolvement = percent(url, 'minInvolvement');
-    const maxInvolvement = percent(url, 'maxInvolvement');
+    const minInvolvement = percentParam(url, 'minInvolvement');
+    const maxInvolvement = percentParam(url, 'maxInvolvement');
     const { groups, total } = await findingStats(ctx.pool, { society, by, category, minInvolvement, maxInvolvement });
     const k = ctx.config.api.minCellSize;
     const shown = suppress(groups, total, k);

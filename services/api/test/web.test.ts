@@ -135,6 +135,11 @@ describe('rendering', () => {
     expect(last).toContain('101–120 of 120');
     expect(last).not.toContain('next');
     expect(listControls({ category: '', page: 1, pageSize: 50, total: 0 })).toContain('0–0 of 0');
+    // the involvement filter is kept in the links as well, and shown chosen
+    const severe = listControls({ category: '', minInvolvement: '25', page: 1, pageSize: 50, total: 60 });
+    expect(severe).toContain('href="#/?page=2&amp;minInvolvement=25">next ›');
+    expect(severe).toContain('<option value="25" selected>25 % or more</option>');
+    expect(listControls({ category: '', page: 1, pageSize: 50, total: 0 })).toContain('<option value="" selected>any');
   });
 
   it('escapes every value from the API', () => {

@@ -24,17 +24,27 @@ export function categoryBadge(category) {
   return `<span class="badge ${escapeHtml(category)}">${escapeHtml(label)}</span>`;
 }
 
-/** The list's category filter and pager; links keep the filter. */
-export function listControls({ category, page, pageSize, total }) {
+/** Involvement thresholds the list offers (% of the lungs, at least). */
+export const INVOLVEMENT_STEPS = [1, 5, 10, 25, 50];
+
+/** The list's category and involvement filters and pager; links keep the filters. */
+export function listControls({ category, minInvolvement = '', page, pageSize, total }) {
   const options = ['', ...Object.keys(CATEGORY_LABEL)]
     .map(
       (c) =>
         `<option value="${c}"${c === category ? ' selected' : ''}>${c ? CATEGORY_LABEL[c] : 'All categories'}</option>`,
     )
     .join('');
+  const steps = ['', ...INVOLVEMENT_STEPS.map(String)]
+    .map(
+      (v) =>
+        `<option value="${v}"${v === String(minInvolvement) ? ' selected' : ''}>${v ? `${v} % or more` : 'any'}</option>`,
+    )
+    .join('');
   const link = (p) => {
     const q = new URLSearchParams({ page: String(p) });
     if (category) q.set('category', category);
+    if (minInvolvement !== '') q.set('minInvolvement', String(minInvolvement));
     return `#/?${q}`;
   };
   const first = total === 0 ? 0 : (page - 1) * pageSize + 1;
@@ -43,6 +53,7 @@ export function listControls({ category, page, pageSize, total }) {
   const next = last < total ? `<a href="${escapeHtml(link(page + 1))}">next ›</a>` : '';
   return (
     `<p class="controls"><label>RSNA category <select id="category">${options}</select></label> ` +
+    `<label>involvement <select id="involvement">${steps}</select></label> ` +
     `<span>${first}–${last} of ${escapeHtml(total)}</span> ${prev} ${next}</p>`
   );
 }

@@ -95,14 +95,17 @@ const PAGE = 50;
 async function listPage(params) {
   const page = Math.max(1, Number.parseInt(params.get('page') ?? '1', 10) || 1);
   const category = params.get('category') ?? '';
+  const minInvolvement = params.get('minInvolvement') ?? '';
   const query = new URLSearchParams({ limit: String(PAGE), offset: String((page - 1) * PAGE) });
   if (category) query.set('category', category);
+  if (minInvolvement) query.set('minInvolvement', minInvolvement);
   const [list, stats] = await Promise.all([api(`/api/v1/studies?${query}`), api('/api/v1/stats?by=category')]);
   show(
-    `<h2>Studies <small>${escapeHtml(list.total)} ${category ? `of category ${escapeHtml(category)}` : 'in your scope'}</small></h2>` +
+    `<h2>Studies <small>${escapeHtml(list.total)} ${category ? `of category ${escapeHtml(category)}` : 'in your scope'}` +
+      `${minInvolvement ? `, ${escapeHtml(minInvolvement)} % involved or more` : ''}</small></h2>` +
       statsTable(stats) +
       '<p><a href="#" id="export">Download results (CSV)</a> · <a href="#/usage">Usage by society</a></p>' +
-      listControls({ category, page, pageSize: PAGE, total: list.total }) +
+      listControls({ category, minInvolvement, page, pageSize: PAGE, total: list.total }) +
       '<table class="studies"><thead><tr><th>Study</th><th>Society</th><th>Patient (pseudonym)</th><th>Date</th>' +
       '<th>Status</th><th>RSNA category</th><th>Involvement</th></tr></thead>' +
       `<tbody>${studyRows(list.studies)}</tbody></table>`,
@@ -111,11 +114,16 @@ async function listPage(params) {
     e.preventDefault();
     void download('/api/v1/export/results.csv', 'mic-results.csv');
   });
-  document.querySelector('#category').addEventListener('change', (e) => {
+  const filter = () => {
     const next = new URLSearchParams();
-    if (e.target.value) next.set('category', e.target.value);
+    const chosen = { category: '#category', minInvolvement: '#involvement' };
+    for (const [name, select] of Object.entries(chosen)) {
+      const value = document.querySelector(select).value;
+      if (value) next.set(name, value);
+    }
     location.hash = `#/?${next}`;
-  });
+  };
+  for (const select of ['#category', '#involvement']) document.querySelector(select).addEventListener('change', filter);
 }
 
 async function download(href, name) {
