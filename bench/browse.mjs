@@ -85,6 +85,12 @@ try {
   await time('list, page 1, atypical, society B', () =>
     browseStudies(pool, { society: 'B', category: 'atypical', ...page }),
   );
+  await time('list, page 1, involvement 8 % or more, all', () =>
+    browseStudies(pool, { society: null, minInvolvement: 8, ...page }),
+  );
+  await time('list, page 1, involvement 9 % or more, all (none)', () =>
+    browseStudies(pool, { society: null, minInvolvement: 9, ...page }),
+  );
   await time('stats by category, all', () => findingStats(pool, { society: null, by: ['category'] }));
 } finally {
   if (!opts.keep) await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
