@@ -30,7 +30,8 @@ export function proxyFor(url: string, env: Env = process.env): string | undefine
 
 /**
  * Through `proxy` when given (a hospital's outbound proxy, tunnelled with CONNECT), else through the proxy the
- * environment names for each address (proxyFor; Node's own fetch ignores those variables), else directly.
+ * environment names for each address (proxyFor; Node's own fetch ignores those variables, and undici's
+ * EnvHttpProxyAgent, which reads them, prints an "experimental" warning at every start), else directly.
  */
 export function platformFetch(proxy?: string, env: Env = process.env): PlatformFetch {
   const agents = new Map<string, ProxyAgent>();

@@ -36,28 +36,27 @@ export class EdgeMonitor {
   } satisfies Record<keyof RoundResult, Counter>;
 
   constructor(private readonly o: MonitorOptions) {
-    // read at each scrape: right after a restart too; unreadable, the gauges keep their last value
-    const status = () => {
+    // read at each scrape (right after a restart too), once: the first gauge's collect reads the file, the others
+    // use what it read (prom-client collects in registration order); unreadable, the gauges keep their last value
+    let snapshot: ReturnType<typeof edgeStatus> | undefined;
+    const refresh = () => {
       try {
-        return edgeStatus(readState(this.o.stateFile));
+        snapshot = edgeStatus(readState(this.o.stateFile));
       } catch {
-        return undefined;
+        snapshot = undefined;
       }
     };
     const gauges: [string, string, () => number | undefined][] = [
-      ['mic_edge_studies_pending', 'Studies seen in Orthanc and not yet sent whole', () => status()?.studiesPending],
+      ['mic_edge_studies_pending', 'Studies seen in Orthanc and not yet sent whole', () => snapshot?.studiesPending],
       [
         'mic_edge_series_awaiting_results',
         'Series sent whose SEG and SR have not come back',
-        () => status()?.seriesAwaitingResults,
+        () => snapshot?.seriesAwaitingResults,
       ],
       [
         'mic_edge_oldest_awaiting_seconds',
         'Age of the oldest series still waiting for its result',
-        () => {
-          const s = status();
-          return s && (s.awaiting[0]?.waitingSeconds ?? 0);
-        },
+        () => snapshot && (snapshot.awaiting[0]?.waitingSeconds ?? 0),
       ],
       [
         'mic_edge_last_success_timestamp_seconds',
@@ -71,6 +70,7 @@ export class EdgeMonitor {
         help,
         registers: [this.registry],
         collect() {
+          if (name === gauges[0][0]) refresh();
           const v = value();
           if (v !== undefined) this.set(v);
         },
