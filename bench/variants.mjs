@@ -1,11 +1,13 @@
 // How `mic analyze` holds up on scans unlike the one it was developed on: the RICORD chest CT (and a healthy LIDC
 // slab) stored in other orders, resliced, made noisier or sharper, or lengthened into a chest-abdomen scan. Writes
-// the variants as NIfTI to a temporary folder, runs the command on each, prints one Markdown row per variant.
+// the variants as NIfTI to a temporary folder, runs the command on each, prints one Markdown row per variant, with
+// the trend `mic compare` gives against the scan as stored: a change of the scan, not of the patient, must be stable.
 // Run from the repository root after `npx tsc -b`: node bench/variants.mjs [data-dir]  (about 5 min on 2 cores)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compareReadings, readingOf } from '../libs/analysis/dist/index.js';
 import { flipAxis, readNifti, writeNifti } from '../libs/dicom/dist/index.js';
 import {
   fromPatientOrder,
@@ -101,8 +103,11 @@ const variants = [
   ['LIDC-IDRI-0001, sharp-kernel look', sharp(lidc)],
 ];
 
-console.log('| input | lungs R / L mL | GGO / consolidation mL | involvement | RSNA | analysis s | peak RSS |');
-console.log('|---|---|---|---|---|---|---|');
+console.log(
+  '| input | lungs R / L mL | GGO / consolidation mL | involvement | RSNA | vs as stored | analysis s | peak RSS |',
+);
+console.log('|---|---|---|---|---|---|---|---|');
+const stored = {};
 for (const [t, [name, v]] of variants.entries()) {
   let path = v;
   if (typeof v !== 'string') {
@@ -117,10 +122,13 @@ for (const [t, [name, v]] of variants.entries()) {
   const r = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
   const rss = Number(readFileSync(timeFile, 'utf8').match(/Maximum resident set size \(kbytes\): (\d+)/)[1]) / 2 ** 20;
   const secs = ((r.timingsMs.total - r.timingsMs.read - r.timingsMs.write) / 1000).toFixed(1);
+  const scan = name.split(/[ ,]/)[0];
+  stored[scan] ??= readingOf(r);
+  const trend = compareReadings(stored[scan], readingOf(r)).trend;
   console.log(
     `| ${name} | ${r.lung.right.volumeMl.toFixed(0)} / ${r.lung.left.volumeMl.toFixed(0)} | ` +
       `${r.lesions.ggo.volumeMl.toFixed(1)} / ${r.lesions.consolidation.volumeMl.toFixed(1)} | ` +
-      `${r.involvement.percent.toFixed(2)} % | ${r.typicality.category} | ${secs} | ${rss.toFixed(2)} GB |`,
+      `${r.involvement.percent.toFixed(2)} % | ${r.typicality.category} | ${trend} | ${secs} | ${rss.toFixed(2)} GB |`,
   );
 }
 rmSync(work, { recursive: true, force: true });

@@ -13,6 +13,7 @@ import { registerModels } from './commands/models.js';
 import { registerPacs } from './commands/pacs.js';
 import { registerEdge } from './commands/edge.js';
 import { registerVerify } from './commands/verify.js';
+import { registerCompare } from './commands/compare.js';
 
 export function buildProgram(): Command {
   const program = new Command('mic')
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     registerDicom,
     registerDeid,
     registerAnalysis,
+    registerCompare,
     registerSlices,
     registerPlatform,
     registerDemo,

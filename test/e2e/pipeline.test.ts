@@ -70,6 +70,8 @@ const STUDY_IDENTIFIERS = {
 // Each run sends copies with UIDs of its own: the shared Orthanc may hold the same files from other tests.
 const lidc = freshCopies(lidcFiles('LIDC-IDRI-0003'));
 const [covid] = freshCopies([dataPath('covid-ny-sbu-slices', 'A098752', 'axial', '19010127-128.dcm')]);
+// the same patient's CT 27 days before (a 5 mm slice; the other is 1.25 mm), for the course of the patient
+const [covidPrior] = freshCopies([dataPath('covid-ny-sbu-slices', 'A098752', 'axial', '19001231-32.dcm')]);
 const lidc2 = freshCopies(lidcFiles('LIDC-IDRI-0002'));
 const lidc1 = freshCopies(lidcFiles('LIDC-IDRI-0001'));
 // An abdominal slice (kidneys, liver, bowel) labelled as chest, as a mislabelled series would be: selected and
@@ -283,6 +285,37 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
       // The study was contributed by society A: a member of B is told it does not exist.
       expect((await read(`/api/v1/studies/${a.study_uid as string}`, users.memberB)).status).toBe(404);
       expect((await read(`/api/v1/studies/${a.study_uid as string}/timeline`, users.memberB)).status).toBe(404);
+    } finally {
+      await api.stop();
+    }
+  });
+
+  it('follows a patient across CTs: the dates shifted, the interval kept, the follow-up compared', async () => {
+    storescu(config, [covidPrior]);
+    const prior = await doneAnalysis(dcmValue(covidPrior, '0020,000d'));
+    const current = await doneAnalysis(dcmValue(covid, '0020,000d'));
+    const api = await startApi(config);
+    try {
+      await api.ready;
+      const res = await fetch(`http://127.0.0.1:${api.port}/api/v1/studies/${current.study_uid as string}/course`, {
+        headers: { authorization: `Bearer ${await accessToken(users.researcher)}` },
+      });
+      expect(res.status).toBe(200);
+      const course = (await res.json()) as {
+        studies: { id: number; studyDate: string }[];
+        changes: { fromStudy: number; toStudy: number; intervalDays: number; trend: string; reasons: string[] }[];
+        sincePrior: { toStudy: number } | null;
+      };
+      // one pseudonymous patient, the earlier CT first; its dates are not the hospital's, their distance is
+      expect(course.studies.map((x) => x.id)).toEqual([Number(prior.study_id), Number(current.study_id)]);
+      expect(course.studies.map((x) => x.studyDate)).not.toContain('19001231');
+      expect(course.studies.map((x) => x.studyDate)).not.toContain('19010127');
+      expect(course.changes).toHaveLength(1);
+      expect(course.changes[0]).toMatchObject({ fromStudy: Number(prior.study_id), intervalDays: 27 });
+      // two single slices at different levels (122 and 20 mL of lung here): numbers, but no trend
+      expect(course.changes[0].trend).toBe('not comparable');
+      expect(course.changes[0].reasons[0]).toMatch(/^lung volumes differ by \d+ %: the two scans do not cover/);
+      expect(course.sincePrior?.toStudy).toBe(Number(current.study_id));
     } finally {
       await api.stop();
     }

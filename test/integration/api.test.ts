@@ -26,11 +26,11 @@ const tag = randomBytes(4).toString('hex');
 const picture = readFileSync(new URL('../../docs/images/analysis-ricord-axial.png', import.meta.url));
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-function report(category: string, involvement: number) {
+function report(category: string, involvement: number, [right, left] = [7.54, 8.72]) {
   return {
     lung: { right: { volumeMl: 2363.19 }, left: { volumeMl: 2044.57 } },
     lesions: { ggo: { volumeMl: 312.42 }, consolidation: { volumeMl: 43.94 } },
-    involvement: { percent: involvement, right: { percent: 7.54 }, left: { percent: 8.72 } },
+    involvement: { percent: involvement, right: { percent: right }, left: { percent: left } },
     severity: { total: 11, max: 30, mosmed: 'CT-1' },
     typicality: { category, reasons: ['bilateral (right 7.5 %, left 8.7 %)', 'peripheral'] },
     warnings: [],
@@ -38,13 +38,20 @@ function report(category: string, involvement: number) {
 }
 
 /** A study with one series and (unless `category` is null) a finished analysis whose files are in the store. */
-async function seedStudy(pool: Pool, society: string, n: number, category: string | null, involvement = 8.08) {
+async function seedStudy(
+  pool: Pool,
+  society: string,
+  n: number,
+  category: string | null,
+  involvement = 8.08,
+  more: { patient?: string; studyDate?: string | null; sides?: [number, number] } = {},
+) {
   const study = await upsertStudy(pool, {
     society,
-    patientPseudonym: `P-${society}-${n}`,
+    patientPseudonym: more.patient ?? `P-${society}-${n}`,
     studyUid: `2.25.${tag.length}${n}${Date.now()}`,
     source: 'stow',
-    studyDate: '20200317',
+    studyDate: more.studyDate === undefined ? '20200317' : more.studyDate,
     description: 'CT chest',
   });
   const seriesId = await upsertSeries(pool, {
@@ -63,7 +70,7 @@ async function seedStudy(pool: Pool, society: string, n: number, category: strin
   });
   const files: Record<string, [Uint8Array, string]> = {
     'axial.png': [picture, 'image/png'],
-    'report.json': [Buffer.from(JSON.stringify(report(category, involvement))), 'application/json'],
+    'report.json': [Buffer.from(JSON.stringify(report(category, involvement, more.sides))), 'application/json'],
   };
   for (const [name, [bytes, mediaType]] of Object.entries(files)) {
     const key = `it-api-${tag}/${analysis.id}/${name}`;
@@ -76,7 +83,8 @@ async function seedStudy(pool: Pool, society: string, n: number, category: strin
       mediaType,
     });
   }
-  await finishAnalysis(pool, analysis.id, { report: report(category, involvement) }, { analysis: '1.0.0' });
+  const finished = { report: report(category, involvement, more.sides) };
+  await finishAnalysis(pool, analysis.id, finished, { analysis: '1.0.0' });
   return { studyId: study.id, analysisId: analysis.id };
 }
 
@@ -190,6 +198,9 @@ describe('query API and viewer on the local stack', () => {
     expect((await json('/api/v1/studies?maxInvolvement=8.08', token)).body.total).toBe(0);
     expect((await json('/api/v1/studies?minInvolvement=0&maxInvolvement=9', token)).body.total).toBe(1);
     expect((await json('/api/v1/studies?minInvolvement=150', token)).status).toBe(400);
+    const unknown = await json('/api/v1/studies?category=probable', token);
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error).toMatch(/category must be one of typical/);
     // Paging: newest first, the total counts the whole scope, not the page.
     const second = await json('/api/v1/studies?limit=1&offset=1', token);
     expect(second.body.total).toBe(2);
@@ -408,5 +419,43 @@ describe('query API and viewer on the local stack', () => {
     expect((own.body.societies as { society: string }[]).map((x) => x.society)).toEqual(['A']);
     expect((await json('/api/v1/usage?society=B', member)).status).toBe(403);
     expect((await json('/api/v1/usage?days=0', member)).status).toBe(400);
+  });
+  it("gives a patient's course: studies oldest first, each follow-up against the one before", async () => {
+    // After the usage test, so its counts hold. One patient, three analysed CTs and a fourth without date or result.
+    const patient = { patient: 'P-A-course' };
+    const first = await seedStudy(pool, 'A', 40, 'typical', 4, { ...patient, studyDate: '20200310', sides: [3, 5] });
+    const worse = await seedStudy(pool, 'A', 41, 'typical', 15, { ...patient, studyDate: '20200317', sides: [14, 16] });
+    const undated = await seedStudy(pool, 'A', 43, null, 0, { ...patient, studyDate: null });
+    const better = await seedStudy(pool, 'A', 42, 'typical', 6, { ...patient, studyDate: '20200331', sides: [5, 7] });
+    const member = await accessToken(users.memberA);
+    const course = await json(`/api/v1/studies/${worse.studyId}/course`, member);
+    expect(course.status).toBe(200);
+    const body = course.body as {
+      patient: string;
+      order: string;
+      studies: { id: number; analysis: { headline: { involvementPercent: number } } | null }[];
+      changes: { fromStudy: number; toStudy: number; trend: string; intervalDays: number; reasons: string[] }[];
+      sincePrior: { toStudy: number } | null;
+    };
+    expect(body.patient).toBe('P-A-course');
+    expect(body.studies.map((x) => x.id)).toEqual([first, worse, better, undated].map((x) => x.studyId));
+    expect(body.studies.map((x) => x.analysis?.headline.involvementPercent ?? null)).toEqual([4, 15, 6, null]);
+    expect(body.order).toMatch(/without a date last/);
+    expect(body.changes.map((c) => [c.fromStudy, c.toStudy, c.trend, c.intervalDays])).toEqual([
+      [first.studyId, worse.studyId, 'progression', 7],
+      [worse.studyId, better.studyId, 'regression', 14],
+    ]);
+    expect(body.changes[0].reasons[0]).toBe('involvement 4 % -> 15 % (+11 points; margin 3)');
+    expect(body.sincePrior?.toStudy).toBe(worse.studyId);
+    // the first study has nothing before it; a patient with one study has no changes
+    expect((await json(`/api/v1/studies/${first.studyId}/course`, member)).body.sincePrior).toBeNull();
+    const alone = await json(`/api/v1/studies/${seeded.a1.studyId}/course`, member);
+    expect(alone.body).toMatchObject({ changes: [], sincePrior: null });
+    // another society's member learns nothing, not even that the study exists
+    expect((await json(`/api/v1/studies/${worse.studyId}/course`, await accessToken(users.memberB))).status).toBe(404);
+    const { rows } = await pool.query(`SELECT 1 FROM audit WHERE action = 'api.study.course' AND study_id = $1`, [
+      worse.studyId,
+    ]);
+    expect(rows).toHaveLength(1);
   });
 });

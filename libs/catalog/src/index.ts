@@ -29,3 +29,4 @@ export * from './timeline.js';
 export * from './erase.js';
 export { inTransaction } from './tx.js';
 export * from './verify.js';
+export * from './course.js';

@@ -145,6 +145,15 @@ export const openapi = {
         },
       },
     },
+    '/api/v1/studies/{id}/course': {
+      get: {
+        summary:
+          "The patient's studies oldest first, each follow-up compared with the one before: change in involvement, " +
+          'GGO, consolidation and zone scores, and a trend (progression, regression, stable, mixed) with its reasons',
+        parameters: [id('catalogue id or de-identified Study Instance UID')],
+        responses: { '200': json(ref('Course'), "the patient's course"), '404': error, ...refusals },
+      },
+    },
     '/api/v1/usage': {
       get: {
         summary:
@@ -194,6 +203,66 @@ export const openapi = {
         },
       },
       Headline: headline,
+      Change: {
+        type: 'object',
+        description: 'prior, current and current - prior; null where a report lacks the number',
+        properties: {
+          prior: { type: ['number', 'null'] },
+          current: { type: ['number', 'null'] },
+          change: { type: ['number', 'null'] },
+        },
+      },
+      Comparison: {
+        type: 'object',
+        properties: {
+          fromStudy: { type: 'integer' },
+          toStudy: { type: 'integer' },
+          intervalDays: { type: ['integer', 'null'], description: 'from the (shifted) study dates' },
+          trend: { type: 'string', enum: ['progression', 'regression', 'stable', 'mixed', 'not comparable'] },
+          reasons: { type: 'array', items: { type: 'string' } },
+          warnings: {
+            type: 'array',
+            description: 'what makes the two scans less alike: lung volume, slice spacing, engine version',
+            items: { type: 'string' },
+          },
+          involvementPercent: ref('Change'),
+          rightPercent: ref('Change'),
+          leftPercent: ref('Change'),
+          ggoMl: ref('Change'),
+          consolidationMl: ref('Change'),
+          consolidationShare: ref('Change'),
+          severityTotal: ref('Change'),
+          ctBand: { type: 'object' },
+          category: { type: 'object' },
+          zones: { type: 'array', items: { type: 'object' } },
+        },
+      },
+      Course: {
+        type: 'object',
+        properties: {
+          studyId: { type: 'integer' },
+          society: { type: 'string' },
+          patient: { type: 'string' },
+          truncated: { type: 'boolean', description: 'more than 200 studies: the oldest 200 are listed' },
+          order: { type: 'string' },
+          studies: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                id: { type: 'integer' },
+                studyUid: { type: 'string' },
+                studyDate: { type: ['string', 'null'] },
+                description: { type: ['string', 'null'] },
+                href: { type: 'string' },
+                analysis: { type: ['object', 'null'], properties: { id: { type: 'integer' }, headline } },
+              },
+            },
+          },
+          changes: { type: 'array', items: ref('Comparison') },
+          sincePrior: { oneOf: [ref('Comparison'), { type: 'null' }] },
+        },
+      },
       Timeline: {
         type: 'object',
         properties: {

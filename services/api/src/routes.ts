@@ -1,70 +1,14 @@
-import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import {
-  analysesOfStudy,
-  analysisById,
-  audit,
-  browseStudies,
-  finishedAnalyses,
-  getStudy,
-  studyTimeline,
-  uploadedBy,
-  type AnalysisRow,
-} from '@mic/catalog';
-import { covers, societyFilter, type Scope } from './access.js';
-import type { ApiContext } from './context.js';
+import { analysesOfStudy, audit, browseStudies, finishedAnalyses, studyTimeline, type AnalysisRow } from '@mic/catalog';
+import { societyFilter } from './access.js';
+import { actor, idParam, readableAnalysis, readableStudy, type Route } from './call.js';
+import { courseRoute } from './course.js';
 import { HttpError, intParam, percentParam, sendJson } from './http.js';
 import { csvLine, headline } from './report.js';
-import { statsRoute } from './stats.js';
+import { categoryParam, statsRoute } from './stats.js';
 import { usageRoute } from './usage.js';
 
-export interface Call {
-  ctx: ApiContext;
-  scope: Scope;
-  url: URL;
-  params: Record<string, string>;
-  res: ServerResponse;
-}
-
-export interface Route {
-  /** Names the route in metrics and audit entries. */
-  name: string;
-  /** OpenAPI path template; `{x}` matches one path segment. */
-  path: string;
-  /** Also open to a society's edge, for the series it uploaded itself. */
-  edge?: boolean;
-  handle(call: Call): Promise<void>;
-}
-
-const actor = (scope: Scope) => `user:${scope.who}`;
-
-function idParam(value: string, what: string): number {
-  if (!/^\d{1,15}$/.test(value)) throw new HttpError(400, `${what} id must be a number`);
-  return Number(value);
-}
-
-/** Whether the scope reaches a study: its society, and for an edge only what the edge uploaded itself. */
-async function reaches(call: Call, study: { id: number; society: string }): Promise<boolean> {
-  if (!covers(call.scope, study.society)) return false;
-  return !call.scope.uploadsOnly || uploadedBy(call.ctx.pool, study.id, actor(call.scope));
-}
-
-/** An analysis the caller may read, or 404 (also when it belongs to another society). */
-async function readableAnalysis(call: Call): Promise<AnalysisRow> {
-  const id = idParam(call.params.id, 'analysis');
-  const a = await analysisById(call.ctx.pool, id);
-  if (!a || !(await reaches(call, { id: a.studyId, society: a.society })))
-    throw new HttpError(404, `no analysis ${id}`);
-  return a;
-}
-
-/** A study the caller may read, by catalogue id or de-identified UID, or 404 (also for another society's). */
-async function readableStudy(call: Call) {
-  const { id } = call.params;
-  const study = /^\d{16,}$/.test(id) ? undefined : await getStudy(call.ctx.pool, id);
-  if (!study || !(await reaches(call, study))) throw new HttpError(404, `no study ${id}`);
-  return study;
-}
+export type { Call, Route } from './call.js';
 
 const filePath = (a: AnalysisRow, name: string) => `/api/v1/analyses/${a.id}/files/${encodeURIComponent(name)}`;
 
@@ -127,7 +71,7 @@ export const routes: Route[] = [
     path: '/api/v1/studies',
     async handle({ ctx, scope, url, res }) {
       const society = societyFilter(scope, url.searchParams.get('society'));
-      const category = url.searchParams.get('category');
+      const category = categoryParam(url);
       const minInvolvement = percentParam(url, 'minInvolvement');
       const maxInvolvement = percentParam(url, 'maxInvolvement');
       const limit = intParam(url, 'limit', 50, 1, 500);
@@ -293,6 +237,7 @@ export const routes: Route[] = [
       res.end();
     },
   },
+  courseRoute,
   statsRoute,
   usageRoute,
 ];

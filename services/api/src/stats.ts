@@ -1,9 +1,17 @@
 import { audit, findingStats, STAT_DIMENSIONS, type StatDimension, type StatGroup } from '@mic/catalog';
 import { societyFilter } from './access.js';
 import { HttpError, percentParam, sendJson } from './http.js';
-import type { Route } from './routes.js';
+import type { Route } from './call.js';
 
-const CATEGORIES = ['typical', 'indeterminate', 'atypical', 'negative'];
+export const CATEGORIES = ['typical', 'indeterminate', 'atypical', 'negative'];
+
+/** The `category` query parameter: one of the RSNA categories, or null when absent. */
+export function categoryParam(url: URL): string | null {
+  const category = url.searchParams.get('category');
+  if (category !== null && !CATEGORIES.includes(category))
+    throw new HttpError(400, `category must be one of ${CATEGORIES.join(', ')}`);
+  return category;
+}
 
 /** A group as answered: its numbers, or none of them when it is too small to show. */
 export type ShownGroup =
@@ -54,9 +62,7 @@ export const statsRoute: Route = {
   async handle({ ctx, scope, url, res }) {
     const by = dimensions(url.searchParams.get('by'));
     const society = societyFilter(scope, url.searchParams.get('society'));
-    const category = url.searchParams.get('category');
-    if (category !== null && !CATEGORIES.includes(category))
-      throw new HttpError(400, `category must be one of ${CATEGORIES.join(', ')}`);
+    const category = categoryParam(url);
     const minInvolvement = percentParam(url, 'minInvolvement');
     const maxInvolvement = percentParam(url, 'maxInvolvement');
     const { groups, total } = await findingStats(ctx.pool, { society, by, category, minInvolvement, maxInvolvement });

@@ -1,7 +1,7 @@
 import { audit, societyUsage } from '@mic/catalog';
 import { societyFilter } from './access.js';
 import { intParam, sendJson } from './http.js';
-import type { Route } from './routes.js';
+import type { Route } from './call.js';
 
 /** Per-society usage: what each society contributed, what was analysed, how fast. A member sees its own society. */
 export const usageRoute: Route = {

@@ -12,6 +12,7 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/render.js': { file: 'render.js', type: 'text/javascript; charset=utf-8' },
   '/pkce.js': { file: 'pkce.js', type: 'text/javascript; charset=utf-8' },
   '/slices.js': { file: 'slices.js', type: 'text/javascript; charset=utf-8' },
+  '/course.js': { file: 'course.js', type: 'text/javascript; charset=utf-8' },
   '/viewer.css': { file: 'viewer.css', type: 'text/css; charset=utf-8' },
 };
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 // The viewer's modules are plain browser JavaScript; these run them under Node's Web Crypto.
 import { sliceStack, type AnalysisResult } from '@mic/analysis';
 import { authorizeUrl, base64url, challengeS256, codeGrant, randomString } from '../web/pkce.js';
+import { courseView, trendBadge } from '../web/course.js';
 import { gunzip, mountSlices, parseSliceStack, sliceRgba, view } from '../web/slices.js';
 import {
   analysisSection,
@@ -387,5 +388,75 @@ describe('usage page', () => {
     expect(html).toContain('2026-12-07 15:59:38');
     expect(html).toContain('<td class="num">0</td>'); // nothing queued
     expect(usageView({ days: 7, societies: [] })).toContain('No society in your scope');
+  });
+});
+
+describe('course of a patient', () => {
+  const evil = '<img src=x onerror="alert(1)">';
+  const headline = (involvementPercent: number) => ({
+    category: 'typical',
+    involvementPercent,
+    rightInvolvementPercent: involvementPercent - 1,
+    leftInvolvementPercent: involvementPercent + 1,
+    ggoMl: 300,
+    consolidationMl: 40,
+    ctBand: 'CT-1',
+  });
+  const change = (from: number, to: number, trend: string, prior: number, current: number, days: number | null) => ({
+    fromStudy: from,
+    toStudy: to,
+    trend,
+    intervalDays: days,
+    involvementPercent: { prior, current, change: current - prior },
+    reasons: [`involvement ${prior} % -> ${current} %`, evil],
+    warnings: to === 3 ? ['read by different engine versions'] : [],
+  });
+  const course = {
+    studyId: 2,
+    patient: `P-${evil}`,
+    truncated: false,
+    studies: [
+      { id: 1, studyDate: '20200310', analysis: { headline: headline(4) } },
+      { id: 2, studyDate: '20200317', analysis: { headline: headline(15) } },
+      { id: 3, studyDate: '20200331', analysis: { headline: headline(6) } },
+      { id: 4, studyDate: null, analysis: null },
+    ],
+    changes: [change(1, 2, 'progression', 4, 15, 7), change(2, 3, 'regression', 15, 6, 14)],
+    sincePrior: change(1, 2, 'progression', 4, 15, 7),
+  };
+
+  it('lists the studies with their change and trend, this one marked, everything escaped', () => {
+    const html = courseView(course);
+    expect(html).not.toContain('<img');
+    expect(html).toContain('P-&lt;img');
+    const rows = html.split('<tr').slice(2); // after the header row
+    expect(rows).toHaveLength(4);
+    expect(rows[0]).toContain('2020-03-10');
+    expect(rows[0]).toContain('<a href="#/studies/1">');
+    expect(rows[1]).toMatch(/^ class="current">/);
+    expect(rows[1]).toContain('+11.0 pts in 7 d');
+    expect(rows[1]).toContain('Progression');
+    expect(rows[2]).toContain('-9.0 pts in 14 d');
+    expect(rows[2]).toContain('Regression');
+    expect(rows[3]).toContain('no date');
+    expect(rows[3]).toContain('not analysed');
+    // the reasons since the study before are this study's, not the next one's warnings
+    expect(html).toContain('involvement 4 % -&gt; 15 %');
+    expect(html).not.toContain('different engine versions');
+  });
+
+  it('plots involvement over the days between the studies, and shows nothing for a single study', () => {
+    const svg = /<svg[^]*<\/svg>/.exec(courseView(course))?.[0] ?? '';
+    const dots = [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)" r="([\d.]+)"/g)].map((m) =>
+      m.slice(1).map(Number),
+    );
+    expect(dots).toHaveLength(3); // the unanalysed study has no point
+    // x follows the days: 7 of 21 days between the first and second point
+    expect((dots[1][0] - dots[0][0]) / (dots[2][0] - dots[0][0])).toBeCloseTo(7 / 21, 2);
+    expect(dots[1][1]).toBeLessThan(dots[0][1]); // 15 % drawn higher than 4 %
+    expect(dots[1][2]).toBeGreaterThan(dots[0][2]); // this study's point is larger
+    expect(courseView({ ...course, studies: course.studies.slice(0, 1), changes: [], sincePrior: null })).toBe('');
+    expect(courseView(null)).toBe('');
+    expect(trendBadge('not comparable')).toBe('<span class="trend not-comparable">Not comparable</span>');
   });
 });

@@ -2,6 +2,7 @@
 // list and study pages from the query API. Tokens stay in this tab's sessionStorage; files are fetched with the
 // token and shown through blob: URLs, so no token ever appears in a URL.
 import { authorizeUrl, challengeS256, codeGrant, randomString, refreshGrant } from './pkce.js';
+import { courseView } from './course.js';
 import { escapeHtml, listControls, statsTable, studyRows, studyView, timelineView, usageView } from './render.js';
 import { gunzip, mountSlices, parseSliceStack } from './slices.js';
 
@@ -134,11 +135,13 @@ async function download(href, name) {
 }
 
 async function studyPage(id) {
-  const [study, timeline] = await Promise.all([
+  const [study, timeline, course] = await Promise.all([
     api(`/api/v1/studies/${encodeURIComponent(id)}`),
     api(`/api/v1/studies/${encodeURIComponent(id)}/timeline`),
+    // the course is a help, not the page: without it the study still shows
+    api(`/api/v1/studies/${encodeURIComponent(id)}/course`).catch(() => null),
   ]);
-  show(studyView(study) + timelineView(timeline));
+  show(studyView(study) + courseView(course) + timelineView(timeline));
   for (const img of main.querySelectorAll('img[data-src]')) {
     api(img.dataset.src, true)
       .then((blob) => (img.src = URL.createObjectURL(blob)))
