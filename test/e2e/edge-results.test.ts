@@ -41,6 +41,9 @@ const config = await isolatedConfig({
 const hospital = await isolatedConfig();
 const files = freshCopies(lidcFiles('LIDC-IDRI-0003'));
 const other = freshCopies(lidcFiles('LIDC-IDRI-0002'));
+// The same patient's CT again ten days later (the same images: nothing changed).
+const later = freshCopies(lidcFiles('LIDC-IDRI-0003'));
+execFileSync('dcmodify', ['-nb', '-m', '(0008,0020)=20000111', ...later], { stdio: 'pipe' });
 // An abdominal slice labelled as chest: uploaded, selected, then refused by the engine (no lung).
 const [abdomen] = freshCopies([dataPath('covid-ny-sbu-slices', 'A027284', 'axial', '19000925-116.dcm')]);
 execFileSync('dcmodify', ['-nb', '-i', '(0018,0015)=CHEST', abdomen], { stdio: 'pipe' });
@@ -109,6 +112,7 @@ describe('mic edge: results come back over the outbound channel', () => {
     await pool?.query(`DROP SCHEMA IF EXISTS ${config.catalog.schema} CASCADE`);
     await pool?.end();
     await deleteFromOrthanc(hospital, studyUid).catch(() => undefined);
+    await deleteFromOrthanc(hospital, dcmValue(later[0], '0020,000d')).catch(() => undefined);
     await deleteFromOrthanc(hospital, dcmValue(abdomen, '0020,000d')).catch(() => undefined);
   });
 
@@ -164,6 +168,30 @@ describe('mic edge: results come back over the outbound channel', () => {
     // once only: nothing more is awaited or stored
     expect(JSON.parse((await edge()).stdout)).toMatchObject({ uploaded: 0, resultsStored: 0 });
     expect(await derivedInOrthanc(hospital, studyUid)).toEqual(found);
+  });
+
+  it("writes the change since the patient's CT before into the SR it builds at the hospital", async () => {
+    const uid = dcmValue(later[0], '0020,000d');
+    await storescu(hospital, later);
+    expect(JSON.parse((await edge()).stdout)).toMatchObject({ uploaded: later.length, studiesDone: 1 });
+    await waitFor('the follow-up analysed', 120_000, async () => {
+      const { rows } = await pool.query(`SELECT status FROM analyses WHERE status IN ('done', 'failed') OFFSET 1`);
+      return rows[0];
+    });
+    expect(JSON.parse((await edge()).stdout)).toMatchObject({ resultsStored: 1 });
+    const found = await derivedInOrthanc(hospital, uid);
+    expect(found.sr).toHaveLength(1);
+    const path = join(dir, 'later-sr.dcm');
+    writeFileSync(
+      path,
+      new Uint8Array(await (await orthancRequest(hospital, `/instances/${found.sr[0]}/file`)).arrayBuffer()),
+    );
+    expect(dciodvfy(path).errors).toEqual([]);
+    const text = execFileSync('dsrdump', ['+Pl', path], { encoding: 'utf8' });
+    // the same images ten days apart: stable, said in the days the shifted dates kept
+    expect(text).toMatch(/Since the CT 10 days before: stable\. Involvement [\d.]+ % -> [\d.]+ % \(\+0 points/);
+    // its own SEG and SR come round the change feed: nothing is uploaded or stored again
+    expect(JSON.parse((await edge()).stdout)).toMatchObject({ uploaded: 0, resultsStored: 0 });
   });
 
   it('stores the "not analysed" notice of a series the engine refuses, with the reason', async () => {

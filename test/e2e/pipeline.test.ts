@@ -144,7 +144,21 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
     await pool?.end();
   });
 
+  /** An instance's file as Orthanc holds it, in a temporary folder. */
+  async function orthancFile(instanceId: string): Promise<string> {
+    const file = join(mkdtempSync(join(tmpdir(), 'mic-pacs-')), `${instanceId}.dcm`);
+    const { username, password } = config.orthanc;
+    const res = await fetch(`http://${config.orthanc.host}:${config.orthanc.httpPort}/instances/${instanceId}/file`, {
+      headers: { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` },
+    });
+    writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+    return file;
+  }
+
   it('analyses a LIDC slab and a COVID-19 slice and returns SEG + SR to the original studies', async () => {
+    // the COVID-19 patient's CT before first, so the SR of the later one says what changed since
+    storescu(config, [covidPrior]);
+    await doneAnalysis(dcmValue(covidPrior, '0020,000d'));
     storescu(config, [...lidc, covid]);
     // a single slice holds far less lung than an 11-slice slab: the floor only says the lungs were found
     for (const [files, patient, minLungMl] of [
@@ -214,6 +228,21 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
         { kind: 'sr', remote_id: inPacs.sr[0] },
       ]);
     }
+  });
+
+  it("writes the change since the patient's CT before into the SR it returns to the PACS", async () => {
+    const sr = (await resultsInOrthanc(dcmValue(covid, '0020,000d'))).sr;
+    expect(sr).toHaveLength(1);
+    const file = await orthancFile(sr[0]);
+    expect(dciodvfy(file).errors).toEqual([]);
+    const text = execFileSync('dsrdump', ['+Pl', file], { encoding: 'utf8' });
+    // days, not dates; two single slices at different levels are not called better or worse
+    expect(text).toMatch(/Since the CT 27 days before: not comparable\. Lung volumes differ by \d+ %/);
+    // the earlier CT had none before it
+    const first = (await resultsInOrthanc(dcmValue(covidPrior, '0020,000d'))).sr;
+    expect(execFileSync('dsrdump', ['+Pl', await orthancFile(first[0])], { encoding: 'utf8' })).not.toMatch(
+      /Since the CT/,
+    );
   });
 
   it("serves the study's results through the query API: to a researcher, not to another society", async () => {
@@ -291,7 +320,6 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
   });
 
   it('follows a patient across CTs: the dates shifted, the interval kept, the follow-up compared', async () => {
-    storescu(config, [covidPrior]);
     const prior = await doneAnalysis(dcmValue(covidPrior, '0020,000d'));
     const current = await doneAnalysis(dcmValue(covid, '0020,000d'));
     const api = await startApi(config);
@@ -462,13 +490,7 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
       StudyInstanceUID: studyUid,
       SOPClassUID: '1.2.840.10008.5.1.4.1.1.88.11',
     });
-    const file = join(mkdtempSync(join(tmpdir(), 'mic-notice-')), 'notice.dcm');
-    const res = await fetch(`http://${config.orthanc.host}:${config.orthanc.httpPort}/instances/${inPacs.sr[0]}/file`, {
-      headers: {
-        authorization: `Basic ${Buffer.from(`${config.orthanc.username}:${config.orthanc.password}`).toString('base64')}`,
-      },
-    });
-    writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+    const file = await orthancFile(inPacs.sr[0]);
     expect(dciodvfy(file).errors).toEqual([]);
     const text = execFileSync('dsrdump', ['+Pl', file], { encoding: 'utf8' });
     expect(text).toMatch(/analysis was not performed on series: no lung/);

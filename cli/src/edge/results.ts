@@ -49,6 +49,8 @@ interface ApiAnalysis {
   status: string;
   error: string | null;
   refused?: boolean;
+  /** What changed since the patient's CT before (the platform's SR says it; so does the one built here). */
+  changeSincePrior?: string | null;
   artifacts: { name: string; sha256: string; href: string }[];
 }
 
@@ -199,7 +201,8 @@ export class Results {
     });
     const source = sourceSeriesFromHeaders(original.headers);
     const uids = derivedUids(source.studyInstanceUid, source.seriesInstanceUid, a.analysisVersion, a.revision);
-    const out = derivedObjects(source, labels, { report, dims: lungs.dims }, uids);
+    const changeSincePrior = a.changeSincePrior ?? undefined;
+    const out = derivedObjects(source, labels, { report, dims: lungs.dims, changeSincePrior }, uids);
     for (const bytes of [out.seg, out.sr]) await this.put(bytes);
     return uids;
   }

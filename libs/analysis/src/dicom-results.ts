@@ -59,7 +59,7 @@ export interface DerivedUids {
 export function derivedObjects(
   source: SourceSeries,
   labels: Uint8Array,
-  r: Pick<AnalysisResult, 'report'> & { dims: readonly number[] },
+  r: Pick<AnalysisResult, 'report'> & { dims: readonly number[]; changeSincePrior?: string },
   uids?: DerivedUids,
 ): { seg: Uint8Array; sr: Uint8Array } {
   const rep = r.report;
@@ -99,6 +99,7 @@ export function derivedObjects(
       })),
       severityScore: rep.severity.total,
       typicality: CATEGORY_CODES[rep.typicality.category],
+      ...(r.changeSincePrior ? { changeSincePrior: r.changeSincePrior } : {}),
     },
     algorithm,
     ...(uids ? { sopInstanceUid: uids.srSopUid, seriesInstanceUid: uids.srSeriesUid } : {}),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { compareReadings, daysBetween, readingOf, type Reading } from '../src/index.js';
+import { compareReadings, comparisonText, daysBetween, readingOf, type Reading } from '../src/index.js';
 
 const zoneScore = (p: number) => (p === 0 ? 0 : p < 5 ? 1 : p <= 25 ? 2 : p <= 50 ? 3 : p <= 75 ? 4 : 5);
 
@@ -101,6 +101,18 @@ describe('comparing a follow-up CT with the one before', () => {
     expect(slab.reasons[0]).toMatch(/^lung volumes differ by 73 %: the two scans do not cover the same lung/);
     const none = compareReadings(prior, read({ lung: {} }));
     expect(none.trend).toBe('not comparable');
+  });
+
+  it('says the change in one paragraph for the SR: days, never dates', () => {
+    const c = compareReadings(read(report({ right: 10, left: 0.2 })), read(report({ right: 18, left: 12 })), 7);
+    expect(comparisonText(c)).toBe(
+      'Since the CT 7 days before: progression. Involvement 5.1 % -> 15 % (+9.9 points; margin 3). ' +
+        'Right lung worse: 10 % -> 18 %. New involvement of the left lung (12 %).',
+    );
+    const other = read({ ...report({ right: 9, left: 9, lungMl: 2600 }) });
+    expect(comparisonText(compareReadings(read(report({ right: 8, left: 8 })), other))).toMatch(
+      /^Since the CT before: stable\. .* Compare with care: lung volumes differ by 41 %/,
+    );
   });
 
   it('counts days between DICOM dates', () => {

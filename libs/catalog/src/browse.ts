@@ -103,6 +103,8 @@ export interface AnalysisRow {
   refused: boolean;
   versions: Record<string, string> | null;
   report: unknown;
+  /** What changed since the patient's CT before, as the SR says it; null when there was none. */
+  changeSincePrior: string | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -112,7 +114,7 @@ export interface AnalysisRow {
 const iso = (d: unknown) => (d ? (d as Date).toISOString() : null);
 
 function analysisRow(r: Record<string, unknown>, artifacts: ArtifactRow[]): AnalysisRow {
-  const result = r.result as { report?: unknown } | null;
+  const result = r.result as { report?: unknown; changeSincePrior?: unknown } | null;
   return {
     id: Number(r.id),
     studyId: Number(r.study_id),
@@ -127,6 +129,7 @@ function analysisRow(r: Record<string, unknown>, artifacts: ArtifactRow[]): Anal
     refused: r.refused === true,
     versions: (r.versions as Record<string, string> | null) ?? null,
     report: result?.report ?? null,
+    changeSincePrior: typeof result?.changeSincePrior === 'string' ? result.changeSincePrior : null,
     createdAt: iso(r.created_at) as string,
     startedAt: iso(r.started_at),
     finishedAt: iso(r.finished_at),

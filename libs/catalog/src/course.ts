@@ -49,3 +49,33 @@ export async function patientStudies(
     })),
   };
 }
+
+/**
+ * The report of the patient's analysed study just before study `studyId` in the course's order, with both study
+ * dates; undefined when there is none. The worker writes the change since it into the SR it sends back.
+ */
+export async function priorStudyReport(
+  db: Db,
+  studyId: number,
+): Promise<{ studyId: number; studyDate: string | null; currentDate: string | null; report: unknown } | undefined> {
+  // The course's order as a row value: dated studies first by date, then undated ones, each by id.
+  const { rows } = await db.query(
+    `WITH me AS (SELECT id, patient_id, study_date FROM studies WHERE id = $1)
+     SELECT st.id, st.study_date, me.study_date AS current_date, a.result -> 'report' AS report
+     FROM me JOIN studies st ON st.patient_id = me.patient_id AND st.id <> me.id
+     JOIN analyses a ON a.id = st.category_analysis_id AND a.status = 'done'
+     WHERE (st.study_date IS NULL, COALESCE(st.study_date, ''), st.id)
+         < (me.study_date IS NULL, COALESCE(me.study_date, ''), me.id)
+     ORDER BY st.study_date IS NULL DESC, COALESCE(st.study_date, '') DESC, st.id DESC
+     LIMIT 1`,
+    [studyId],
+  );
+  const r = rows[0];
+  if (!r) return undefined;
+  return {
+    studyId: Number(r.id),
+    studyDate: r.study_date ?? null,
+    currentDate: r.current_date ?? null,
+    report: r.report,
+  };
+}

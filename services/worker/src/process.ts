@@ -4,11 +4,13 @@ import {
   audit,
   failAnalysis,
   finishAnalysis,
+  priorStudyReport,
   saveArtifact,
   setAnalysisStatus,
   startAnalysis,
   writebacksOf,
 } from '@mic/catalog';
+import { daysBetween, readingOf } from '@mic/analysis';
 import type { AnalysisJob, AnalysisProcessor } from '@mic/queue';
 import { failureReason, inLanes, timed, within, type Logger } from '@mic/telemetry';
 import { UnrecoverableError } from 'bullmq';
@@ -74,6 +76,21 @@ async function storeOutputs(ctx: WorkerContext, job: AnalysisJob, analysisId: nu
 }
 
 /**
+ * The patient's analysed CT before this study, for the SR's "change since the prior CT"; null when there is none or
+ * the catalogue cannot say now (a comparison is a help: it never holds up or fails the analysis).
+ */
+async function priorOf(ctx: WorkerContext, studyId: number, log: Logger) {
+  try {
+    const prior = await priorStudyReport(ctx.pool, studyId);
+    const reading = prior && readingOf(prior.report);
+    return reading ? { reading, days: daysBetween(prior.studyDate, prior.currentDate) } : null;
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'no comparison with the prior CT: catalogue not readable');
+    return null;
+  }
+}
+
+/**
  * Analyses one series: instances from the object store, the engine in a worker thread, outputs back to the store,
  * results and engine versions in the catalogue, then SEG and SR to the originating Orthanc under the hospital's own
  * identifiers (once per analysis version and revision).
@@ -96,6 +113,7 @@ export function analysisProcessor(ctx: WorkerContext): AnalysisProcessor {
     try {
       await startAnalysis(ctx.pool, target.id);
       log.info({ seriesId: job.seriesId, instances: job.objectKeys.length }, 'analysis started');
+      const prior = await priorOf(ctx, target.studyId, log);
       // Loading overlaps the thread's start and decoding: 'analyse' includes 'load'.
       const result = await timed(ctx.metrics, 'analyse', () =>
         runAnalysisThread(
@@ -105,6 +123,7 @@ export function analysisProcessor(ctx: WorkerContext): AnalysisProcessor {
             uids: derivedUids(job.studyUid, job.seriesUid, job.analysisVersion, job.revision),
             restore,
             maxVoxels: config.worker.maxVoxels,
+            prior,
           },
           {
             timeoutMs: config.worker.jobTimeoutMs,
@@ -122,7 +141,8 @@ export function analysisProcessor(ctx: WorkerContext): AnalysisProcessor {
         device: config.worker.device,
         node: process.version,
       };
-      const summary = { report: result.report, artifacts };
+      // the edge rebuilds the SR at the hospital from what the API gives: it needs the same sentence
+      const summary = { report: result.report, artifacts, changeSincePrior: result.changeSincePrior ?? null };
       await finishAnalysis(ctx.pool, target.id, summary, versions);
       await audit(ctx.pool, { actor: 'worker', action: 'analysis.done', studyId: target.studyId, detail: { jobId } });
       await progress({ stage: 'write-back', percent: 90 }).catch(() => {});

@@ -1,4 +1,4 @@
-import type { AnalysisReport } from '@mic/analysis';
+import type { AnalysisReport, Reading } from '@mic/analysis';
 import type { DerivedUids } from './analyse.js';
 import type { OriginalPatient, OriginalStudy } from './identity.js';
 
@@ -12,6 +12,8 @@ export interface ThreadInput {
   restore: boolean;
   /** Largest series (voxels) analysed; a larger one is refused before decoding, not left to exhaust the memory. */
   maxVoxels: number;
+  /** The patient's analysed CT before this one: the SR then says what changed since (null: none). */
+  prior?: { reading: Reading; days: number | null } | null;
 }
 
 /** One loaded instance (its bytes transferred) at its place in the job's order, then the end of the instances. */
@@ -31,6 +33,8 @@ export type ThreadMessage =
       report: AnalysisReport;
       /** De-identified outputs for the object store. */
       files: Record<string, Uint8Array>;
+      /** The SR's "change since the prior CT", when there was a prior. */
+      changeSincePrior?: string;
       /** SEG/SR with original identifiers, when asked for. */
       restored?: { seg: Uint8Array; sr: Uint8Array; uids: DerivedUids; studyUid: string };
     }

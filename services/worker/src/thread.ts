@@ -1,5 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { axialMosaic, coronalView, sliceStack } from '@mic/analysis';
+import {
+  axialMosaic,
+  comparisonText,
+  compareReadings,
+  coronalView,
+  readingOf,
+  sliceStack,
+  type AnalysisReport,
+} from '@mic/analysis';
 import { parseDicom, readHu, type DicomFile, type HuFrames } from '@mic/dicom';
 import { AnalysisInputError, analyseSeries, derivedObjects, type SourceInput } from './analyse.js';
 import { referencedUids, restoreSource } from './identity.js';
@@ -62,6 +70,13 @@ function receiveInputs(): Promise<{ inputs: SourceInput[]; decode: (f: DicomFile
   });
 }
 
+/** The change since the patient's CT before, in words; undefined when there is none. */
+function sinceText(prior: ThreadInput['prior'], report: AnalysisReport): string | undefined {
+  const current = readingOf(report);
+  if (!prior || !current) return undefined;
+  return comparisonText(compareReadings(prior.reading, current, prior.days));
+}
+
 /** Voxels of an image object (rows x columns x frames); 0 for objects without pixel data. */
 function imageVoxels(file: DicomFile): number {
   if (!file.pixelData) return 0;
@@ -79,8 +94,9 @@ try {
   });
   received.inputs.length = 0; // the source bytes are no longer needed: let them go before writing outputs
   const dims = a.result.lungs.dims;
-  const deid = derivedObjects(a.source, a.labels, { report: a.result.report, dims }, input.uids);
   const report = a.result.report;
+  const changeSincePrior = sinceText(input.prior, report);
+  const deid = derivedObjects(a.source, a.labels, { report, dims, changeSincePrior }, input.uids);
   const files: Record<string, Uint8Array> = {
     ...a.files,
     'seg.dcm': deid.seg,
@@ -97,11 +113,11 @@ try {
     const reply = await askOriginals(referencedUids(a.source), a.source.patientId ?? '');
     if ('error' in reply) throw new Error(reply.error);
     const source = restoreSource(a.source, new Map(reply.uids), reply.patient, reply.study);
-    const out = derivedObjects(source, a.labels, { report, dims }, reply.derived);
+    const out = derivedObjects(source, a.labels, { report, dims, changeSincePrior }, reply.derived);
     restored = { ...out, uids: reply.derived, studyUid: source.studyInstanceUid };
   }
   // Copied, not transferred: some outputs may be views of Node's shared buffer pool.
-  send({ type: 'done', report, files, restored });
+  send({ type: 'done', report, files, restored, changeSincePrior });
 } catch (err) {
   const e = err as Error & { code?: unknown };
   send({

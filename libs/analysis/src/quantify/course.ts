@@ -236,3 +236,11 @@ export function compareReadings(prior: Reading, current: Reading, intervalDays: 
     zones,
   };
 }
+
+/** The comparison in one paragraph, for the SR written back to the PACS (days, never dates: dates are shifted). */
+export function comparisonText(c: Comparison): string {
+  const when = c.intervalDays === null ? 'the CT before' : `the CT ${c.intervalDays} days before`;
+  const parts = [`Since ${when}: ${c.trend}.`, ...c.reasons.map((r) => `${r[0].toUpperCase()}${r.slice(1)}.`)];
+  if (c.warnings.length) parts.push(`Compare with care: ${c.warnings.join('; ')}.`);
+  return parts.join(' ');
+}

@@ -19,6 +19,8 @@ export const SR_CODES = {
   volume: { value: '118565006', scheme: 'SCT', meaning: 'Volume' },
   percentOfLung: MIC('MIC001', 'Percentage of lung volume affected'),
   severityScore: MIC('MIC002', 'CT severity score'),
+  changeSincePrior: MIC('MIC004', 'Change since the prior CT'),
+  qualitativeEvaluations: { value: 'C0034375', scheme: 'UMLS', meaning: 'Qualitative Evaluations' },
   typicality: MIC('MIC003', 'COVID-19 pneumonia CT appearance'),
   milliliter: { value: 'ml', scheme: 'UCUM', meaning: 'milliliter' },
   percent: { value: '%', scheme: 'UCUM', meaning: 'percent' },
@@ -55,6 +57,8 @@ export interface WriteSrInput {
     /** Whole-lung severity score (e.g. 0-25). */
     severityScore?: number;
     typicality?: Code | string;
+    /** The change since the patient's CT before, in words (a TEXT item under Qualitative Evaluations). */
+    changeSincePrior?: string;
   };
   algorithm: AlgorithmIdentification;
   seriesNumber?: number;
@@ -170,6 +174,13 @@ export function writeSr(input: WriteSrInput): { bytes: Uint8Array; sopInstanceUi
     code('HAS CONCEPT MOD', DCM('121058', 'Procedure reported'), SR_CODES.ctProcedure),
     imageLibrary,
     container('CONTAINS', DCM('126010', 'Imaging Measurements'), groups),
+    ...(input.measurements.changeSincePrior
+      ? [
+          container('CONTAINS', SR_CODES.qualitativeEvaluations, [
+            text('CONTAINS', SR_CODES.changeSincePrior, input.measurements.changeSincePrior),
+          ]),
+        ]
+      : []),
   ]);
   const dataset: Item = {
     SpecificCharacterSet: 'ISO_IR 192',

@@ -40,6 +40,8 @@ export interface Written {
   volumes: number[];
 }
 
+const CHANGE = 'Since the CT 7 days before: progression. Involvement 4 % -> 15 % (+11 points; margin 3).';
+
 export function writeLidcSegAndSr(): Written {
   const slab = readLidcSlab('LIDC-IDRI-0001', 6);
   const labels = thresholdLabels(slab);
@@ -62,6 +64,7 @@ export function writeLidcSegAndSr(): Written {
       })),
       severityScore: 7,
       typicality: TYPICALITY.typical,
+      changeSincePrior: CHANGE,
     },
     algorithm: ALGORITHM,
   });
@@ -136,6 +139,16 @@ describe('SEG and SR for an LIDC slab', () => {
       expect(list(seg.ReferencedSOPSequence)[0].ReferencedSegmentNumber).toBe(i + 1);
     });
     expect(w.volumes.every((v) => v > 0)).toBe(true);
+    // the change since the prior CT, as text under Qualitative Evaluations after the measurements
+    const root = list(ds.ContentSequence);
+    const evaluations = root.find((c) => list(c.ConceptNameCodeSequence)[0].CodeValue === 'C0034375');
+    expect(root.indexOf(evaluations)).toBe(root.indexOf(measurements) + 1);
+    const [change] = list(evaluations.ContentSequence);
+    expect(list(change.ConceptNameCodeSequence)[0]).toMatchObject({
+      CodeValue: 'MIC004',
+      CodingSchemeDesignator: '99MIC',
+    });
+    expect(change).toMatchObject({ ValueType: 'TEXT', RelationshipType: 'CONTAINS', TextValue: CHANGE });
   });
 
   it('reads back in pydicom + highdicom: segment labels and codes, frames, pixels, SR volumes', () => {
