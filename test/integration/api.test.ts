@@ -458,4 +458,36 @@ describe('query API and viewer on the local stack', () => {
     ]);
     expect(rows).toHaveLength(1);
   });
+  it('exports the follow-ups in scope as CSV: one row per CT against the one before', async () => {
+    // after the course test: patient P-A-course has three analysed CTs; every other patient has at most one
+    const member = await get('/api/v1/export/course.csv', await accessToken(users.memberA));
+    expect(member.status).toBe(200);
+    expect(member.headers.get('content-disposition')).toMatch(/mic-course\.csv/);
+    const lines = (await member.text()).trim().split('\r\n');
+    const header = lines[0].split(',');
+    expect(header.slice(0, 7)).toEqual([
+      'society',
+      'patient',
+      'from_study_id',
+      'to_study_id',
+      'from_date',
+      'to_date',
+      'interval_days',
+    ]);
+    const rows = lines.slice(1).map((l) => Object.fromEntries(l.split(',').map((v, i) => [header[i], v])));
+    expect(
+      rows.map((r) => [r.patient, r.from_date, r.to_date, r.interval_days, r.involvement_change, r.trend]),
+    ).toEqual([
+      ['P-A-course', '20200310', '20200317', '7', '11', 'progression'],
+      ['P-A-course', '20200317', '20200331', '14', '-9', 'regression'],
+    ]);
+    // the same for a researcher (no other society has a follow-up); nothing for B's member; B's member may not ask for A
+    const all = await (await get('/api/v1/export/course.csv', await accessToken(users.researcher))).text();
+    expect(all.trim().split('\r\n')).toHaveLength(3);
+    const memberB = await accessToken(users.memberB);
+    expect((await (await get('/api/v1/export/course.csv', memberB)).text()).trim().split('\r\n')).toHaveLength(1);
+    expect((await get('/api/v1/export/course.csv?society=A', memberB)).status).toBe(403);
+    const { rows: audited } = await pool.query(`SELECT detail FROM audit WHERE action = 'api.export.course'`);
+    expect(audited.map((r) => r.detail.society)).toEqual(['A', null, 'B']);
+  });
 });

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
 
 type Db = Pool | PoolClient;
 
@@ -12,6 +12,19 @@ export interface CourseStudy {
   analysisId: number | null;
   finishedAt: string | null;
   report: unknown;
+}
+
+function courseStudy(r: QueryResultRow): CourseStudy {
+  return {
+    id: Number(r.id),
+    studyUid: r.study_uid,
+    studyDate: r.study_date ?? null,
+    description: r.description ?? null,
+    createdAt: (r.created_at as Date).toISOString(),
+    analysisId: r.analysis_id === null ? null : Number(r.analysis_id),
+    finishedAt: r.finished_at ? (r.finished_at as Date).toISOString() : null,
+    report: r.report ?? null,
+  };
 }
 
 /** The most studies of one patient a course lists; a course longer than this is cut, and says so. */
@@ -37,16 +50,7 @@ export async function patientStudies(
   );
   return {
     truncated: rows.length > limit,
-    studies: rows.slice(0, limit).map((r) => ({
-      id: Number(r.id),
-      studyUid: r.study_uid,
-      studyDate: r.study_date ?? null,
-      description: r.description ?? null,
-      createdAt: (r.created_at as Date).toISOString(),
-      analysisId: r.analysis_id === null ? null : Number(r.analysis_id),
-      finishedAt: r.finished_at ? (r.finished_at as Date).toISOString() : null,
-      report: r.report ?? null,
-    })),
+    studies: rows.slice(0, limit).map(courseStudy),
   };
 }
 
@@ -78,4 +82,46 @@ export async function priorStudyReport(
     currentDate: r.current_date ?? null,
     report: r.report,
   };
+}
+
+/**
+ * Every patient in scope with at least two analysed studies, a batch of patients at a time (memory follows the
+ * batch, not the catalogue), each with its analysed studies in the course's order.
+ */
+export async function* patientCourses(
+  db: Db,
+  society: string | null,
+  batch = 500,
+): AsyncGenerator<{ society: string; patient: string; studies: CourseStudy[] }> {
+  let after = 0;
+  for (;;) {
+    const ids = await db.query(
+      `SELECT id FROM patients WHERE ($1::text IS NULL OR society_id = $1) AND id > $2 ORDER BY id LIMIT $3`,
+      [society, after, batch],
+    );
+    if (ids.rows.length === 0) return;
+    const list = ids.rows.map((r) => Number(r.id));
+    after = list[list.length - 1];
+    const { rows } = await db.query(
+      `SELECT st.patient_id, p.pseudonym, st.society_id, st.id, st.study_uid, st.study_date, st.description,
+         st.created_at, a.id AS analysis_id, a.finished_at, a.result -> 'report' AS report
+       FROM studies st JOIN patients p ON p.id = st.patient_id
+       JOIN analyses a ON a.id = st.category_analysis_id AND a.status = 'done'
+       WHERE st.patient_id = ANY($1::bigint[])
+       ORDER BY st.patient_id, st.study_date IS NULL, st.study_date, st.id`,
+      [list],
+    );
+    let i = 0;
+    while (i < rows.length) {
+      let j = i;
+      while (j < rows.length && rows[j].patient_id === rows[i].patient_id) j++;
+      if (j - i >= 2)
+        yield {
+          society: rows[i].society_id,
+          patient: rows[i].pseudonym,
+          studies: rows.slice(i, j).map(courseStudy),
+        };
+      i = j;
+    }
+  }
 }

@@ -1,10 +1,11 @@
 import { compareReadings, daysBetween, readingOf, type Comparison } from '@mic/analysis';
-import { audit, patientStudies, type CourseStudy } from '@mic/catalog';
+import { audit, patientCourses, patientStudies, type CourseStudy } from '@mic/catalog';
+import { societyFilter } from './access.js';
 import { actor, readableStudy, type Route } from './call.js';
 import { sendJson } from './http.js';
-import { headline } from './report.js';
+import { csvLine, headline } from './report.js';
 
-type Change = Comparison & { fromStudy: number; toStudy: number };
+type Change = Comparison & { fromStudy: number; toStudy: number; fromDate: string | null; toDate: string | null };
 
 /** Each analysed study against the analysed study before it. */
 function changesOf(studies: CourseStudy[]): Change[] {
@@ -17,6 +18,8 @@ function changesOf(studies: CourseStudy[]): Change[] {
     return {
       fromStudy: before.study.id,
       toStudy: study.id,
+      fromDate: before.study.studyDate,
+      toDate: study.studyDate,
       ...compareReadings(before.reading, reading, daysBetween(before.study.studyDate, study.studyDate)),
     };
   });
@@ -69,5 +72,89 @@ export const courseRoute: Route = {
       changes,
       sincePrior: changes.find((c) => c.toStudy === study.id) ?? null,
     });
+  },
+};
+
+const COURSE_COLUMNS = [
+  'society',
+  'patient',
+  'from_study_id',
+  'to_study_id',
+  'from_date',
+  'to_date',
+  'interval_days',
+  'involvement_prior',
+  'involvement_current',
+  'involvement_change',
+  'right_change',
+  'left_change',
+  'ggo_ml_change',
+  'consolidation_ml_change',
+  'consolidation_share_change',
+  'severity_prior',
+  'severity_current',
+  'ct_band_prior',
+  'ct_band_current',
+  'category_prior',
+  'category_current',
+  'trend',
+  'reasons',
+  'warnings',
+];
+
+/**
+ * The research export of courses: one row per follow-up (each analysed study against the analysed one before it,
+ * per patient in scope), read a batch of patients at a time.
+ */
+export const courseExportRoute: Route = {
+  name: 'export-course',
+  path: '/api/v1/export/course.csv',
+  async handle({ ctx, scope, url, res }) {
+    const society = societyFilter(scope, url.searchParams.get('society'));
+    const courses = patientCourses(ctx.pool, society);
+    // the first batch before the headers: a catalogue that is away is still a clean 503
+    const first = await courses.next();
+    // audited before any data leaves, as every read is
+    await audit(ctx.pool, { actor: actor(scope), action: 'api.export.course', detail: { society } });
+    res.writeHead(200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-disposition': 'attachment; filename="mic-course.csv"',
+    });
+    res.write(csvLine(COURSE_COLUMNS));
+    for (let next = first; !next.done; next = await courses.next()) {
+      const { society: s, patient, studies } = next.value;
+      for (const c of changesOf(studies)) {
+        res.write(
+          csvLine([
+            s,
+            patient,
+            c.fromStudy,
+            c.toStudy,
+            c.fromDate,
+            c.toDate,
+            c.intervalDays,
+            c.involvementPercent.prior,
+            c.involvementPercent.current,
+            c.involvementPercent.change,
+            c.rightPercent.change,
+            c.leftPercent.change,
+            c.ggoMl.change,
+            c.consolidationMl.change,
+            c.consolidationShare.change,
+            c.severityTotal.prior,
+            c.severityTotal.current,
+            c.ctBand.prior,
+            c.ctBand.current,
+            c.category.prior,
+            c.category.current,
+            c.trend,
+            c.reasons.join('; '),
+            c.warnings.join('; '),
+          ]),
+        );
+      }
+    }
+    res.end();
   },
 };

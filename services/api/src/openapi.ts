@@ -134,6 +134,15 @@ export const openapi = {
         responses: { '200': { description: 'text/csv', content: { 'text/csv': {} } }, ...refusals },
       },
     },
+    '/api/v1/export/course.csv': {
+      get: {
+        summary:
+          'One CSV row per follow-up CT in scope: each analysed study against the one before it of the same patient ' +
+          '(interval, involvement before and after, changes, trend, reasons, warnings)',
+        parameters: [{ name: 'society', in: 'query', schema: { type: 'string' } }],
+        responses: { '200': { description: 'text/csv', content: { 'text/csv': {} } }, ...refusals },
+      },
+    },
     '/api/v1/studies/{id}/timeline': {
       get: {
         summary: "The study's trace: instances stored, job queued, analysis started and finished, SEG/SR sent",

@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { analysesOfStudy, audit, browseStudies, finishedAnalyses, studyTimeline, type AnalysisRow } from '@mic/catalog';
 import { societyFilter } from './access.js';
 import { actor, idParam, readableAnalysis, readableStudy, type Route } from './call.js';
-import { courseRoute } from './course.js';
+import { courseExportRoute, courseRoute } from './course.js';
 import { HttpError, intParam, percentParam, sendJson } from './http.js';
 import { csvLine, headline } from './report.js';
 import { categoryParam, statsRoute } from './stats.js';
@@ -238,6 +238,7 @@ export const routes: Route[] = [
     },
   },
   courseRoute,
+  courseExportRoute,
   statsRoute,
   usageRoute,
 ];

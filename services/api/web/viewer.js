@@ -105,7 +105,8 @@ async function listPage(params) {
     `<h2>Studies <small>${escapeHtml(list.total)} ${category ? `of category ${escapeHtml(category)}` : 'in your scope'}` +
       `${minInvolvement ? `, ${escapeHtml(minInvolvement)} % involved or more` : ''}</small></h2>` +
       statsTable(stats) +
-      '<p><a href="#" id="export">Download results (CSV)</a> · <a href="#/usage">Usage by society</a></p>' +
+      '<p><a href="#" id="export">Download results (CSV)</a> · <a href="#" id="export-course">Follow-ups (CSV)</a> · ' +
+      '<a href="#/usage">Usage by society</a></p>' +
       listControls({ category, minInvolvement, page, pageSize: PAGE, total: list.total }) +
       '<table class="studies"><thead><tr><th>Study</th><th>Society</th><th>Patient (pseudonym)</th><th>Date</th>' +
       '<th>Status</th><th>RSNA category</th><th>Involvement</th></tr></thead>' +
@@ -114,6 +115,10 @@ async function listPage(params) {
   document.querySelector('#export').addEventListener('click', (e) => {
     e.preventDefault();
     void download('/api/v1/export/results.csv', 'mic-results.csv');
+  });
+  document.querySelector('#export-course').addEventListener('click', (e) => {
+    e.preventDefault();
+    void download('/api/v1/export/course.csv', 'mic-course.csv');
   });
   const filter = () => {
     const next = new URLSearchParams();
