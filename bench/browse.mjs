@@ -1,14 +1,16 @@
 // The catalogue's study list and finding statistics at national scale: seeds a catalogue schema of its own with N
 // studies (each one series and one finished analysis carrying the RICORD demo's real report.json, RSNA categories
 // spread as in a screening cohort) straight in SQL, then times the queries the API runs for the list (first page,
-// a deep page, filtered by RSNA category) and for the statistics. No HTTP: bench/api.mjs measures the API itself.
+// a deep page, filtered by RSNA category) and for the statistics, then the course of one patient and the export of
+// every follow-up (each patient holds two studies). No HTTP: bench/api.mjs measures the API itself.
 // Run from the repository root after `npx tsc -b`, `npx mic stack up` and one `scripts/main.sh`:
 //   node bench/browse.mjs [--studies 100000] [--repeat 15] [--report out/demo/report.json] [--keep]
 /* global performance */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { browseStudies, createCatalogPool, findingStats, migrate } from '@mic/catalog';
+import { compareReadings, readingOf } from '@mic/analysis';
+import { browseStudies, createCatalogPool, findingStats, migrate, patientCourses, patientStudies } from '@mic/catalog';
 import { loadConfig } from '@mic/config';
 
 const { values: opts } = parseArgs({
@@ -92,6 +94,21 @@ try {
     browseStudies(pool, { society: null, minInvolvement: 9, ...page }),
   );
   await time('stats by category, all', () => findingStats(pool, { society: null, by: ['category'] }));
+  await time("course of one patient (the patient's studies and reports)", () => patientStudies(pool, n >> 1));
+  // The follow-up export as the API runs it, without the CSV: once, it reads the whole catalogue.
+  const heap0 = process.memoryUsage().rss;
+  let peak = heap0;
+  const t1 = performance.now();
+  let rows = 0;
+  for await (const { studies } of patientCourses(pool, null)) {
+    const readings = studies.map((st) => readingOf(st.report));
+    for (let i = 1; i < readings.length; i++) if (compareReadings(readings[i - 1], readings[i]).trend) rows++;
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }
+  const secs = ((performance.now() - t1) / 1000).toFixed(1);
+  console.log(
+    `\nfollow-up export, all societies: ${rows} rows in ${secs} s, RSS ${(heap0 / 2 ** 20).toFixed(0)} -> peak ${(peak / 2 ** 20).toFixed(0)} MB`,
+  );
 } finally {
   if (!opts.keep) await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await pool.end();

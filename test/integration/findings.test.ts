@@ -93,7 +93,8 @@ describe('findings kept as analyses finish', () => {
     const newer = await analysis(x);
     await finishAnalysis(pool, newer, report('indeterminate', 7.5), {});
     await finishAnalysis(pool, await analysis(y), report('atypical', 'n/a'), {});
-    expect(await migrate(pool, schema)).toEqual([9, 10]);
+    // 009 and 010 fill in (later migrations follow them)
+    expect((await migrate(pool, schema)).slice(0, 2)).toEqual([9, 10]);
     // the newest finished analysis of the study (any series) gives its category and involvement (not a number
     // there: none); of each series, its findings
     expect(await categoryOf(s.id)).toBe('atypical');
