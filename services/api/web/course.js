@@ -53,7 +53,11 @@ export function coursePlot(course) {
   return (
     `<svg class="course-plot" viewBox="0 0 ${w} ${h}" role="img" aria-label="Involvement over time">` +
     `<line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}"/>` +
-    `<text x="${pad}" y="${pad - 4}">${escapeHtml(fixed(top, 0, ' %'))}</text>` +
+    `<text x="${pad}" y="${pad - 4}">${escapeHtml(fixed(top, 0, ' %'))} involved</text>` +
+    (points.every((p) => p.x !== null)
+      ? `<text x="${pad}" y="${h - 2}">day 0</text>` +
+        `<text x="${w - pad}" y="${h - 2}" text-anchor="end">day ${escapeHtml(span)}</text>`
+      : '') +
     `<polyline points="${line}"/>${dots}</svg>`
   );
 }
