@@ -2,7 +2,9 @@
 // DICOMweb study search a cloud DICOM store answers) under the same client and concurrency.
 // Run from the repository root after `npx tsc -b`, `npx mic stack up` and one `scripts/main.sh` (its report.json
 // is the analysis every seeded study carries):
-//   node bench/api.mjs [--studies 500] [--seconds 10] [--concurrency 1,4,16,64] [--report out/demo/report.json]
+//   node bench/api.mjs [--studies 500] [--per-patient 1] [--seconds 10] [--concurrency 1,4,16,64]
+//     [--report out/demo/report.json]
+// --per-patient 2 gives each patient two CTs a week apart, so every list row carries its change since the one before.
 // The API runs as its own process (`mic serve api`, as in its container) over a catalogue schema of its own
 // (dropped at the end); the load comes from this process, on the same machine. Prints Markdown for
 // docs/benchmarks.md.
@@ -18,6 +20,7 @@ import { loadConfig } from '@mic/config';
 const { values: opts } = parseArgs({
   options: {
     studies: { type: 'string', default: '500' },
+    'per-patient': { type: 'string', default: '1' },
     seconds: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '1,4,16,64' },
     report: { type: 'string', default: 'out/demo/report.json' },
@@ -49,18 +52,21 @@ async function token() {
   return (await res.json()).access_token;
 }
 
-// Seed: one patient, study, series and finished analysis per study, each with the real report.
+// Seed: a patient per --per-patient studies (a week apart), each with a series and a finished analysis carrying
+// the real report.
 const pool = createCatalogPool(config);
 await migrate(pool, schema);
 const analysisIds = [];
 const n = Number(opts.studies);
+const perPatient = Number(opts['per-patient']);
 for (let i = 0; i < n; i++) {
+  const patient = Math.floor(i / perPatient);
   const study = await upsertStudy(pool, {
-    society: i % 3 === 0 ? 'B' : 'A',
-    patientPseudonym: `BENCH-${tag}-${i}`,
+    society: patient % 3 === 0 ? 'B' : 'A',
+    patientPseudonym: `BENCH-${tag}-${patient}`,
     studyUid: `2.25.${Date.now()}${i}`,
     source: 'stow',
-    studyDate: '20200317',
+    studyDate: `202003${String(10 + 7 * (i % perPatient)).padStart(2, '0')}`,
     description: 'CT chest',
   });
   const seriesId = await upsertSeries(pool, {

@@ -447,6 +447,19 @@ describe('query API and viewer on the local stack', () => {
     ]);
     expect(body.changes[0].reasons[0]).toBe('involvement 4 % -> 15 % (+11 points; margin 3)');
     expect(body.sincePrior?.toStudy).toBe(worse.studyId);
+    // the study list says the same in brief, per row
+    const list = await json('/api/v1/studies?limit=500', member);
+    const row = (id: number) => (list.body.studies as { id: number; sincePrior: unknown }[]).find((x) => x.id === id);
+    expect(row(worse.studyId)?.sincePrior).toEqual({
+      priorStudy: first.studyId,
+      intervalDays: 7,
+      trend: 'progression',
+      involvementChange: 11,
+      href: `/api/v1/studies/${first.studyId}`,
+    });
+    expect(row(better.studyId)?.sincePrior).toMatchObject({ priorStudy: worse.studyId, trend: 'regression' });
+    expect(row(first.studyId)?.sincePrior).toBeNull();
+    expect(row(undated.studyId)?.sincePrior).toBeNull(); // not analysed
     // the first study has nothing before it; a patient with one study has no changes
     expect((await json(`/api/v1/studies/${first.studyId}/course`, member)).body.sincePrior).toBeNull();
     const alone = await json(`/api/v1/studies/${seeded.a1.studyId}/course`, member);

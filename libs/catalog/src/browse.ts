@@ -1,4 +1,5 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { PRIOR_STUDY } from './course.js';
 
 type Db = Pool | PoolClient;
 
@@ -12,6 +13,8 @@ export interface StudyListRow {
   description: string | null;
   createdAt: string;
   analysis: { id: number; status: string; finishedAt: string | null; report: unknown } | null;
+  /** The patient's analysed study before this one, with its report, or null. */
+  prior: { id: number; studyDate: string | null; report: unknown } | null;
 }
 
 export interface StudyListQuery {
@@ -35,7 +38,7 @@ const LATEST = `
   ) la ON true`;
 
 const STUDY_COLUMNS = `st.id, st.society_id, p.pseudonym, st.study_uid, st.study_date, st.description, st.created_at,
-  la.id AS analysis_id, la.status, la.finished_at, la.report`;
+  la.id AS analysis_id, la.status, la.finished_at, la.report, pv.prior_id, pv.prior_date, pv.prior_report`;
 
 export async function browseStudies(db: Db, q: StudyListQuery): Promise<{ total: number; studies: StudyListRow[] }> {
   // The page first, then the latest analysis of its studies only: the cost follows the page, not the database. The
@@ -48,7 +51,7 @@ export async function browseStudies(db: Db, q: StudyListQuery): Promise<{ total:
     db.query(
       `SELECT ${STUDY_COLUMNS}
        FROM (SELECT * FROM studies WHERE ${where} ORDER BY id DESC LIMIT $5 OFFSET $6) st
-       JOIN patients p ON p.id = st.patient_id ${LATEST}
+       JOIN patients p ON p.id = st.patient_id ${LATEST} ${PRIOR_STUDY}
        ORDER BY st.id DESC`,
       [...params, q.limit, q.offset],
     ),
@@ -75,6 +78,10 @@ export async function browseStudies(db: Db, q: StudyListQuery): Promise<{ total:
               finishedAt: r.finished_at ? (r.finished_at as Date).toISOString() : null,
               report: r.report ?? null,
             },
+      prior:
+        r.prior_id === null
+          ? null
+          : { id: Number(r.prior_id), studyDate: r.prior_date ?? null, report: r.prior_report ?? null },
     })),
   };
 }

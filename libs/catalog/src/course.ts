@@ -55,6 +55,22 @@ export async function patientStudies(
 }
 
 /**
+ * A lateral subquery: the patient's analysed study just before study `st` in the course's order (dated studies by
+ * date, then undated ones, each by id, as a row value), with its date and report as prior_id, prior_date and
+ * prior_report.
+ */
+export const PRIOR_STUDY = `
+  LEFT JOIN LATERAL (
+    SELECT pr.id AS prior_id, pr.study_date AS prior_date, pa.result -> 'report' AS prior_report
+    FROM studies pr JOIN analyses pa ON pa.id = pr.category_analysis_id AND pa.status = 'done'
+    WHERE pr.patient_id = st.patient_id AND pr.id <> st.id
+      AND (pr.study_date IS NULL, COALESCE(pr.study_date, ''), pr.id)
+        < (st.study_date IS NULL, COALESCE(st.study_date, ''), st.id)
+    ORDER BY pr.study_date IS NULL DESC, COALESCE(pr.study_date, '') DESC, pr.id DESC
+    LIMIT 1
+  ) pv ON true`;
+
+/**
  * The report of the patient's analysed study just before study `studyId` in the course's order, with both study
  * dates; undefined when there is none. The worker writes the change since it into the SR it sends back.
  */
@@ -62,25 +78,18 @@ export async function priorStudyReport(
   db: Db,
   studyId: number,
 ): Promise<{ studyId: number; studyDate: string | null; currentDate: string | null; report: unknown } | undefined> {
-  // The course's order as a row value: dated studies first by date, then undated ones, each by id.
   const { rows } = await db.query(
-    `WITH me AS (SELECT id, patient_id, study_date FROM studies WHERE id = $1)
-     SELECT st.id, st.study_date, me.study_date AS current_date, a.result -> 'report' AS report
-     FROM me JOIN studies st ON st.patient_id = me.patient_id AND st.id <> me.id
-     JOIN analyses a ON a.id = st.category_analysis_id AND a.status = 'done'
-     WHERE (st.study_date IS NULL, COALESCE(st.study_date, ''), st.id)
-         < (me.study_date IS NULL, COALESCE(me.study_date, ''), me.id)
-     ORDER BY st.study_date IS NULL DESC, COALESCE(st.study_date, '') DESC, st.id DESC
-     LIMIT 1`,
+    `SELECT st.study_date, pv.prior_id, pv.prior_date, pv.prior_report FROM studies st ${PRIOR_STUDY}
+     WHERE st.id = $1`,
     [studyId],
   );
   const r = rows[0];
-  if (!r) return undefined;
+  if (!r || r.prior_id === null) return undefined;
   return {
-    studyId: Number(r.id),
-    studyDate: r.study_date ?? null,
-    currentDate: r.current_date ?? null,
-    report: r.report,
+    studyId: Number(r.prior_id),
+    studyDate: r.prior_date ?? null,
+    currentDate: r.study_date ?? null,
+    report: r.prior_report,
   };
 }
 

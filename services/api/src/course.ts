@@ -26,6 +26,27 @@ function changesOf(studies: CourseStudy[]): Change[] {
 }
 
 /**
+ * A list row's change since the patient's analysed study before it, in brief; null when either has no report.
+ */
+export function sincePrior(
+  study: { studyDate: string | null },
+  analysis: { status: string; report: unknown } | null,
+  prior: { id: number; studyDate: string | null; report: unknown } | null,
+) {
+  const current = analysis?.status === 'done' ? readingOf(analysis.report) : null;
+  const before = prior ? readingOf(prior.report) : null;
+  if (!prior || !current || !before) return null;
+  const c = compareReadings(before, current, daysBetween(prior.studyDate, study.studyDate));
+  return {
+    priorStudy: prior.id,
+    intervalDays: c.intervalDays,
+    trend: c.trend,
+    involvementChange: c.involvementPercent.change,
+    href: `/api/v1/studies/${prior.id}`,
+  };
+}
+
+/**
  * The course of the study's patient: all of the patient's studies, oldest first, with each follow-up compared with
  * the one before. A patient's studies all belong to one society (pseudonyms are per society), so reaching the study
  * reaches them all.

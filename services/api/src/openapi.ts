@@ -393,6 +393,18 @@ export const openapi = {
                     href: { type: 'string' },
                   },
                 },
+                sincePrior: {
+                  type: ['object', 'null'],
+                  description:
+                    "against the patient's analysed study before this one (the course's rule); null without one",
+                  properties: {
+                    priorStudy: { type: 'integer' },
+                    intervalDays: { type: ['integer', 'null'] },
+                    trend: { type: 'string' },
+                    involvementChange: { type: ['number', 'null'], description: 'percentage points' },
+                    href: { type: 'string' },
+                  },
+                },
               },
             },
           },

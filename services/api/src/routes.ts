@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { analysesOfStudy, audit, browseStudies, finishedAnalyses, studyTimeline, type AnalysisRow } from '@mic/catalog';
 import { societyFilter } from './access.js';
 import { actor, idParam, readableAnalysis, readableStudy, type Route } from './call.js';
-import { courseExportRoute, courseRoute } from './course.js';
+import { courseExportRoute, courseRoute, sincePrior } from './course.js';
 import { HttpError, intParam, percentParam, sendJson } from './http.js';
 import { csvLine, headline } from './report.js';
 import { categoryParam, statsRoute } from './stats.js';
@@ -87,8 +87,9 @@ export const routes: Route[] = [
         total: page.total,
         limit,
         offset,
-        studies: page.studies.map(({ analysis, ...s }) => ({
+        studies: page.studies.map(({ analysis, prior, ...s }) => ({
           ...s,
+          sincePrior: sincePrior(s, analysis, prior),
           href: `/api/v1/studies/${s.id}`,
           analysis: analysis && {
             id: analysis.id,

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 // The viewer's modules are plain browser JavaScript; these run them under Node's Web Crypto.
 import { sliceStack, type AnalysisResult } from '@mic/analysis';
 import { authorizeUrl, base64url, challengeS256, codeGrant, randomString } from '../web/pkce.js';
-import { courseView, trendBadge } from '../web/course.js';
+import { courseView } from '../web/course.js';
 import { gunzip, mountSlices, parseSliceStack, sliceRgba, view } from '../web/slices.js';
 import {
   analysisSection,
@@ -12,6 +12,7 @@ import {
   studyRows,
   studyView,
   timelineView,
+  trendBadge,
   usageView,
   zoneTable,
 } from '../web/render.js';
@@ -220,12 +221,16 @@ describe('rendering', () => {
         patient: 'P1',
         studyDate: '20200101',
         analysis: { status: 'done', headline: analysis.headline },
+        sincePrior: { priorStudy: 9, intervalDays: 14, trend: 'progression', involvementChange: 4.25 },
       },
-      { id: 2, society: 'A', patient: 'P2', studyDate: null, analysis: null },
+      { id: 2, society: 'A', patient: 'P2', studyDate: null, analysis: null, sincePrior: null },
     ]);
     expect(rows).toContain('href="#/studies/1"');
     expect(rows).toContain('8.1 %');
     expect(rows).toContain('not analysed');
+    const [first, second] = rows.split('</tr>');
+    expect(first).toContain('<span class="trend progression">Progression</span><small> +4.3 in 14 d</small>');
+    expect(second).not.toContain('class="trend');
   });
 });
 

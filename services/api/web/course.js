@@ -1,25 +1,12 @@
 // The course of a patient on the study page: the patient's CTs oldest first, the change from each to the next, and
 // a small plot of involvement over time. Pure: API answer in, escaped HTML out.
-import { categoryBadge, escapeHtml } from './render.js';
+import { categoryBadge, escapeHtml, trendBadge } from './render.js';
 
 const fixed = (v, digits, unit = '') =>
   typeof v === 'number' && Number.isFinite(v) ? `${v.toFixed(digits)}${unit}` : '–';
 const signed = (v, digits, unit) =>
   typeof v === 'number' && Number.isFinite(v) ? `${v > 0 ? '+' : ''}${v.toFixed(digits)}${unit}` : '–';
 const date = (d) => (d && /^\d{8}$/.test(d) ? `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}` : 'no date');
-
-const TREND_LABEL = {
-  progression: 'Progression',
-  regression: 'Regression',
-  stable: 'Stable',
-  mixed: 'Mixed',
-  'not comparable': 'Not comparable',
-};
-
-export function trendBadge(trend) {
-  const cls = String(trend).replace(/\W+/g, '-');
-  return `<span class="trend ${escapeHtml(cls)}">${escapeHtml(TREND_LABEL[trend] ?? trend)}</span>`;
-}
 
 /** Involvement (%) of the analysed studies against days from the first; the current study marked. */
 export function coursePlot(course) {

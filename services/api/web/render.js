@@ -24,6 +24,19 @@ export function categoryBadge(category) {
   return `<span class="badge ${escapeHtml(category)}">${escapeHtml(label)}</span>`;
 }
 
+const TREND_LABEL = {
+  progression: 'Progression',
+  regression: 'Regression',
+  stable: 'Stable',
+  mixed: 'Mixed',
+  'not comparable': 'Not comparable',
+};
+
+export function trendBadge(trend) {
+  const cls = String(trend).replace(/\W+/g, '-');
+  return `<span class="trend ${escapeHtml(cls)}">${escapeHtml(TREND_LABEL[trend] ?? trend)}</span>`;
+}
+
 /** Involvement thresholds the list offers (% of the lungs, at least). */
 export const INVOLVEMENT_STEPS = [1, 5, 10, 25, 50];
 
@@ -58,9 +71,20 @@ export function listControls({ category, minInvolvement = '', page, pageSize, to
   );
 }
 
+/** A list row's change since the patient's study before: trend and points, with the interval when known. */
+function sincePrior(c) {
+  if (!c) return '';
+  const points =
+    typeof c.involvementChange === 'number'
+      ? ` ${c.involvementChange > 0 ? '+' : ''}${c.involvementChange.toFixed(1)}`
+      : '';
+  const days = typeof c.intervalDays === 'number' ? ` in ${escapeHtml(c.intervalDays)} d` : '';
+  return `${trendBadge(c.trend)}<small>${points}${days}</small>`;
+}
+
 /** The study list as table rows; each row links to the study's page. */
 export function studyRows(studies) {
-  if (!studies.length) return '<tr><td colspan="7" class="empty">No studies you may read yet.</td></tr>';
+  if (!studies.length) return '<tr><td colspan="8" class="empty">No studies you may read yet.</td></tr>';
   return studies
     .map((s) => {
       const h = s.analysis?.headline;
@@ -74,6 +98,7 @@ export function studyRows(studies) {
         `<td>${escapeHtml(status)}</td>` +
         `<td>${categoryBadge(h?.category)}</td>` +
         `<td class="num">${fixed(h?.involvementPercent, 1, ' %')}</td>` +
+        `<td>${sincePrior(s.sincePrior)}</td>` +
         '</tr>'
       );
     })

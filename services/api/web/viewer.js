@@ -109,7 +109,7 @@ async function listPage(params) {
       '<a href="#/usage">Usage by society</a></p>' +
       listControls({ category, minInvolvement, page, pageSize: PAGE, total: list.total }) +
       '<table class="studies"><thead><tr><th>Study</th><th>Society</th><th>Patient (pseudonym)</th><th>Date</th>' +
-      '<th>Status</th><th>RSNA category</th><th>Involvement</th></tr></thead>' +
+      '<th>Status</th><th>RSNA category</th><th>Involvement</th><th>Since the CT before</th></tr></thead>' +
       `<tbody>${studyRows(list.studies)}</tbody></table>`,
   );
   document.querySelector('#export').addEventListener('click', (e) => {
