@@ -10,7 +10,7 @@ import { analysisQueue, enqueueAnalysis, type AnalysisJob } from '@mic/queue';
 import { createS3Client } from '@mic/storage';
 import { startIngest, type IngestService } from '@mic/ingest';
 import { startApi } from '@mic/api';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { pseudonymUid } from '@mic/dicom';
 import type { Queue } from 'bullmq';
 import { dataPath } from '../support/data.js';
@@ -72,6 +72,10 @@ const lidc = freshCopies(lidcFiles('LIDC-IDRI-0003'));
 const [covid] = freshCopies([dataPath('covid-ny-sbu-slices', 'A098752', 'axial', '19010127-128.dcm')]);
 // the same patient's CT 27 days before (a 5 mm slice; the other is 1.25 mm), for the course of the patient
 const [covidPrior] = freshCopies([dataPath('covid-ny-sbu-slices', 'A098752', 'axial', '19001231-32.dcm')]);
+// A patient id of this run's own: the shared Orthanc may hold an earlier run's copies of this patient, whose late
+// StableStudy events would put them in this run's course.
+const covidPatient = `A098752-${randomBytes(4).toString('hex')}`;
+execFileSync('dcmodify', ['-nb', '-m', `(0010,0020)=${covidPatient}`, covid, covidPrior], { stdio: 'pipe' });
 const lidc2 = freshCopies(lidcFiles('LIDC-IDRI-0002'));
 const lidc1 = freshCopies(lidcFiles('LIDC-IDRI-0001'));
 // An abdominal slice (kidneys, liver, bowel) labelled as chest, as a mislabelled series would be: selected and
@@ -163,7 +167,7 @@ describe('pipeline: Orthanc -> ingest -> worker -> Orthanc', () => {
     // a single slice holds far less lung than an 11-slice slab: the floor only says the lungs were found
     for (const [files, patient, minLungMl] of [
       [lidc, 'LIDC-IDRI-0003', 300],
-      [[covid], 'A098752', 5],
+      [[covid], covidPatient, 5],
     ] as const) {
       const studyUid = dcmValue(files[0], '0020,000d');
       const seriesUid = dcmValue(files[0], '0020,000e');
