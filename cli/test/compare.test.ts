@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '@mic/cli';
@@ -52,6 +52,20 @@ describe('mic compare', () => {
     const res = await mic('compare', join(dir, 'ct1'), join(dir, 'ct1'), '--json');
     const c = JSON.parse(res.out) as { trend: string; involvementPercent: { change: number }; warnings: string[] };
     expect(c).toMatchObject({ trend: 'stable', involvementPercent: { change: 0 }, warnings: [] });
+  });
+
+  it('mic analyze --prior writes the change into the SR and comparison.json', async () => {
+    const out = join(dir, 'ct1-since');
+    const res = await mic('analyze', slices[1], '--out', out, '--prior', join(dir, 'ct0'), '--prior-days', '27');
+    expect(res.code).toBe(0);
+    expect(res.out).toMatch(/Since the CT 27 days before: not comparable\./);
+    const c = JSON.parse(readFileSync(join(out, 'comparison.json'), 'utf8')) as { trend: string; intervalDays: number };
+    expect(c).toMatchObject({ trend: 'not comparable', intervalDays: 27 });
+    expect(Buffer.from(readFileSync(join(out, 'sr.dcm'))).includes('Since the CT 27 days before')).toBe(true);
+    // without --prior the SR says nothing of a CT before
+    expect(Buffer.from(readFileSync(join(dir, 'ct1', 'sr.dcm'))).includes('Since the CT')).toBe(false);
+    const alone = await mic('analyze', slices[1], '--out', join(dir, 'x'), '--prior-days', '3');
+    expect(alone.err).toMatch(/--prior-days needs --prior/);
   });
 
   it('refuses what is not a report, and a bad --days, in one line', async () => {

@@ -11,6 +11,10 @@ import {
   notAnalysableReason,
   LOBE_LABELS,
   type LobarSeverity,
+  type Reading,
+  compareReadings,
+  comparisonText,
+  readingOf,
   type AnalysisResult,
   type LesionMethod,
   axialMosaic,
@@ -22,6 +26,9 @@ import { dicomOutputs } from '../analysis/dicom-out.js';
 import { Pool, threadCount } from '../analysis/pool.js';
 import { CliError } from '../errors.js';
 import { filesUnder } from '../files.js';
+import { readReport } from './compare.js';
+
+type Prior = { reading: Reading; days: number | null };
 
 const METHODS: Record<string, LesionMethod> = { hu: huBandMethod, kmeans: kmeansMethod };
 /** Methods that work slice by slice, so slabs give the same map as the whole volume. */
@@ -84,6 +91,7 @@ function writeOutputs(
   hu: HuInput,
   series: SeriesVolume | undefined,
   size: keyof typeof PICTURES,
+  changeSincePrior?: string,
 ): string[] {
   mkdirSync(out, { recursive: true });
   const pic = PICTURES[size];
@@ -95,7 +103,7 @@ function writeOutputs(
   ];
   if (series) {
     try {
-      const { seg, sr } = dicomOutputs(series, r);
+      const { seg, sr } = dicomOutputs(series, r, changeSincePrior);
       written.push(['seg.dcm', seg], ['sr.dcm', sr]);
     } catch (err) {
       r.report.warnings.push(`seg.dcm and sr.dcm not written: ${err instanceof Error ? err.message : String(err)}`);
@@ -112,6 +120,18 @@ interface AnalyzeOpts {
   docs?: boolean;
   lobes?: string;
   lobeLabels: string;
+  prior?: string;
+  priorDays?: string;
+}
+
+/** The patient's CT before, when given: its reading and the days between (null when not said). */
+function priorOf(opts: AnalyzeOpts): Prior | undefined {
+  if (opts.priorDays !== undefined && !opts.prior) throw new CliError('--prior-days needs --prior');
+  if (!opts.prior) return undefined;
+  const days = opts.priorDays === undefined ? null : Number(opts.priorDays);
+  if (days !== null && !(Number.isInteger(days) && days >= 0))
+    throw new CliError(`--prior-days must be a whole number of days, not ${opts.priorDays}`);
+  return { reading: readReport(opts.prior), days };
 }
 
 function readLobes(path: string): Volume {
@@ -156,12 +176,18 @@ export function registerAnalysis(program: Command): void {
     .option('--lobes <nii>', 'lobe label map of the same CT (e.g. TotalSegmentator): adds the 25-point lobar score')
     .option('--lobe-labels <scheme>', `lobe label values: ${Object.keys(LOBE_LABELS).join(' | ')}`, 'totalseg-v2')
     .option('--docs', 'small pictures (8-slice mosaic of 128 px tiles, 400 px coronal) for documentation pages')
+    .option(
+      '--prior <report>',
+      "report.json (or output folder) of the patient's CT before: the change goes into the SR",
+    )
+    .option('--prior-days <n>', 'days between that CT and this one')
     .action(async (input: string, opts: AnalyzeOpts) => {
       const method = METHODS[opts.method];
       if (!method) throw new CliError(`unknown --method ${opts.method} (use hu or kmeans)`);
       if (!LOBE_LABELS[opts.lobeLabels])
         throw new CliError(`unknown --lobe-labels ${opts.lobeLabels} (use ${Object.keys(LOBE_LABELS).join(', ')})`);
       const lobes = opts.lobes ? readLobes(opts.lobes) : undefined;
+      const prior = priorOf(opts);
       const pool = Pool.open(threadCount(opts.threads));
       try {
         await analyze(
@@ -171,6 +197,7 @@ export function registerAnalysis(program: Command): void {
           pool,
           opts.docs ? 'docs' : 'full',
           lobes && { map: lobes, scheme: opts.lobeLabels },
+          prior,
         );
       } finally {
         await pool?.close();
@@ -185,6 +212,7 @@ async function analyze(
   pool: Pool | null,
   pictures: keyof typeof PICTURES,
   lobes?: { map: Volume; scheme: string },
+  prior?: Prior,
 ): Promise<void> {
   const t0 = performance.now();
   const { hu, series, notes = [] } = await loadInput(input, pool);
@@ -203,7 +231,12 @@ async function analyze(
   r.report.warnings.unshift(...notes);
   if (lobes) r.report.severity.lobar = lobarOf(lobes.map, r.lesions, lobes.scheme);
   const t1 = performance.now();
-  const files = writeOutputs(out, r, hu, series, pictures);
+  const comparison = prior && compareReadings(prior.reading, readingOf(r.report)!, prior.days);
+  const files = writeOutputs(out, r, hu, series, pictures, comparison && comparisonText(comparison));
+  if (comparison) {
+    writeFileSync(join(out, 'comparison.json'), JSON.stringify(comparison, null, 2) + '\n');
+    files.push('comparison.json');
+  }
   r.report.timingsMs = { read: readMs, ...r.report.timingsMs, write: Math.round(performance.now() - t1) };
   r.report.timingsMs.total = Math.round(performance.now() - t0);
   writeFileSync(join(out, 'report.json'), JSON.stringify(r.report, null, 2) + '\n');
@@ -215,6 +248,7 @@ async function analyze(
       `${rep.severity.mosmed}; ${rep.typicality.category}` +
       (rep.severity.lobar ? `; lobar score ${rep.severity.lobar.total}/25` : '') +
       '\n' +
+      (comparison ? `${comparisonText(comparison)}\n` : '') +
       `wrote ${['report.json', ...files].join(', ')} to ${out}\n`,
   );
 }

@@ -5,7 +5,7 @@ import { compareReadings, readingOf, type Comparison, type Reading } from '@mic/
 import { CliError } from '../errors.js';
 
 /** The reading of a report.json, or of the report.json in an analysis folder. */
-function readReport(path: string): Reading {
+export function readReport(path: string): Reading {
   let file = path;
   try {
     if (statSync(path).isDirectory()) file = join(path, 'report.json');
