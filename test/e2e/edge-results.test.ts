@@ -190,8 +190,10 @@ describe('mic edge: results come back over the outbound channel', () => {
     const text = execFileSync('dsrdump', ['+Pl', path], { encoding: 'utf8' });
     // the same images ten days apart: stable, said in the days the shifted dates kept
     expect(text).toMatch(/Since the CT 10 days before: stable\. Involvement [\d.]+ % -> [\d.]+ % \(\+0 points/);
-    // its own SEG and SR come round the change feed: nothing is uploaded or stored again
-    expect(JSON.parse((await edge()).stdout)).toMatchObject({ uploaded: 0, resultsStored: 0 });
+    // its own SEG and SR come round the change feed and are passed over: still one of each (the round's totals may
+    // count an earlier test's study turning stable in the shared Orthanc, so they are not asserted)
+    await edge();
+    expect(await derivedInOrthanc(hospital, uid)).toEqual(found);
   });
 
   it('stores the "not analysed" notice of a series the engine refuses, with the reason', async () => {
