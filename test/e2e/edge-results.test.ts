@@ -15,7 +15,6 @@ import { dciodvfy } from '../support/dciodvfy.js';
 import { requireService, tokenRequest } from '../integration/support/stack.js';
 import {
   dcmValue,
-  deleteFromOrthanc,
   freePort,
   isolatedConfig,
   lidcFiles,
@@ -25,6 +24,7 @@ import {
   read,
   storescu,
 } from '../integration/support/ingest.js';
+import { PrivateServers } from './support/servers.js';
 import { freshCopies, WorkerProcess } from './support/worker.js';
 
 jest.setTimeout(240_000);
@@ -38,7 +38,11 @@ const config = await isolatedConfig({
   api: { port: await freePort() },
   worker: { port: await freePort() },
 });
-const hospital = await isolatedConfig();
+// The hospital's Orthanc is this test's own: a study another test left in the shared one turns stable late and the
+// edge would send it along with the ones under test.
+const hospitalBase = await isolatedConfig();
+const servers = await PrivateServers.create(hospitalBase);
+const hospital = { ...hospitalBase, orthanc: servers.config.orthanc };
 const files = freshCopies(lidcFiles('LIDC-IDRI-0003'));
 const other = freshCopies(lidcFiles('LIDC-IDRI-0002'));
 // The same patient's CT again ten days later (the same images: nothing changed).
@@ -53,7 +57,13 @@ const patientId = dcmValue(files[0], '0010,0020');
 const dir = mkdtempSync(join(tmpdir(), 'mic-edge-results-'));
 const state = join(dir, 'state.json');
 const secret = 'mic-pacs-local-secret';
-const env = { ...process.env, MIC_EDGE_CLIENT_SECRET: secret, MIC_LOG_LEVEL: 'warn' };
+const env = {
+  ...process.env,
+  MIC_EDGE_CLIENT_SECRET: secret,
+  MIC_LOG_LEVEL: 'warn',
+  MIC_ORTHANC_HTTP_PORT: String(hospital.orthanc.httpPort),
+  MIC_ORTHANC_DICOM_PORT: String(hospital.orthanc.dicomPort),
+};
 
 const run = (args: string[]) =>
   new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
@@ -95,7 +105,8 @@ describe('mic edge: results come back over the outbound channel', () => {
     fetch(`${apiUrl()}${path}`, { headers: { authorization: `Bearer ${token}` } });
 
   beforeAll(async () => {
-    for (const s of ['postgres', 'redis', 'orthanc', 's3', 'keycloak'] as const) await requireService(s);
+    for (const s of ['postgres', 'redis', 's3', 'keycloak'] as const) await requireService(s);
+    await servers.start(['orthanc']);
     ingest = await startIngest(config);
     await ingest.ready;
     api = await startApi(config);
@@ -111,9 +122,7 @@ describe('mic edge: results come back over the outbound channel', () => {
     await ingest?.stop();
     await pool?.query(`DROP SCHEMA IF EXISTS ${config.catalog.schema} CASCADE`);
     await pool?.end();
-    await deleteFromOrthanc(hospital, studyUid).catch(() => undefined);
-    await deleteFromOrthanc(hospital, dcmValue(later[0], '0020,000d')).catch(() => undefined);
-    await deleteFromOrthanc(hospital, dcmValue(abdomen, '0020,000d')).catch(() => undefined);
+    await servers.destroy();
   });
 
   it('uploads, waits for the analysis, then stores SEG and SR under the original identifiers', async () => {

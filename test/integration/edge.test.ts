@@ -18,6 +18,7 @@ import {
   waitFor,
 } from './support/ingest.js';
 import { freshCopies } from '../e2e/support/worker.js';
+import { PrivateServers } from '../e2e/support/servers.js';
 import { emptyRound } from '../../cli/src/edge/edge.js';
 
 jest.setTimeout(180_000);
@@ -26,12 +27,22 @@ jest.setTimeout(180_000);
 // society's edge client. The hospital: the local Orthanc, followed by `mic edge` in its own process.
 const root = join(import.meta.dirname, '..', '..');
 const config = await isolatedConfig({ ingest: { uploadClient: 'mic-pacs' }, orthanc: { httpPort: await freePort() } });
-const hospital = await isolatedConfig();
+// The hospital's Orthanc is this test's own: a study another test left in the shared one turns stable late (its
+// StableStudy comes 60 s after its last instance) and the edge would send it along with the one under test.
+const hospitalBase = await isolatedConfig();
+const servers = await PrivateServers.create(hospitalBase);
+const hospital = { ...hospitalBase, orthanc: servers.config.orthanc };
 const files = freshCopies(lidcFiles('LIDC-IDRI-0003'));
 const studyUid = dcmValue(files[0], '0020,000d');
 const dir = mkdtempSync(join(tmpdir(), 'mic-edge-'));
 const state = join(dir, 'state.json');
-const env = { ...process.env, MIC_EDGE_CLIENT_SECRET: 'mic-pacs-local-secret', MIC_LOG_LEVEL: 'warn' };
+const env = {
+  ...process.env,
+  MIC_EDGE_CLIENT_SECRET: 'mic-pacs-local-secret',
+  MIC_LOG_LEVEL: 'warn',
+  MIC_ORTHANC_HTTP_PORT: String(hospital.orthanc.httpPort),
+  MIC_ORTHANC_DICOM_PORT: String(hospital.orthanc.dicomPort),
+};
 
 describe('mic edge: the hospital uploads, the platform never connects in', () => {
   let platform: IngestService;
@@ -57,7 +68,8 @@ describe('mic edge: the hospital uploads, the platform never connects in', () =>
   }
 
   beforeAll(async () => {
-    for (const s of ['postgres', 'redis', 'orthanc', 's3', 'keycloak'] as const) await requireService(s);
+    for (const s of ['postgres', 'redis', 's3', 'keycloak'] as const) await requireService(s);
+    await servers.start(['orthanc']);
     platform = await startIngest(config);
     await platform.ready;
     pool = createCatalogPool(config);
@@ -67,7 +79,7 @@ describe('mic edge: the hospital uploads, the platform never connects in', () =>
     await platform?.stop();
     await pool?.query(`DROP SCHEMA IF EXISTS ${config.catalog.schema} CASCADE`);
     await pool?.end();
-    await deleteFromOrthanc(hospital, studyUid).catch(() => undefined);
+    await servers.destroy();
   });
 
   it('starts from now, then sends a study once it has settled, once', async () => {
