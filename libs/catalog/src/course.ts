@@ -27,6 +27,9 @@ function courseStudy(r: QueryResultRow): CourseStudy {
   };
 }
 
+/** The course's order: by (shifted) study date, studies without a date after them, each by arrival. */
+const COURSE_ORDER = 'st.study_date IS NULL, st.study_date, st.id';
+
 /** The most studies of one patient a course lists; a course longer than this is cut, and says so. */
 export const COURSE_LIMIT = 200;
 
@@ -44,7 +47,7 @@ export async function patientStudies(
        a.result -> 'report' AS report
      FROM studies st LEFT JOIN analyses a ON a.id = st.category_analysis_id AND a.status = 'done'
      WHERE st.patient_id = (SELECT patient_id FROM studies WHERE id = $1)
-     ORDER BY st.study_date IS NULL, st.study_date, st.id
+     ORDER BY ${COURSE_ORDER}
      LIMIT $2`,
     [studyId, limit + 1],
   );
@@ -117,7 +120,7 @@ export async function* patientCourses(
        FROM studies st JOIN patients p ON p.id = st.patient_id
        JOIN analyses a ON a.id = st.category_analysis_id AND a.status = 'done'
        WHERE st.patient_id = ANY($1::bigint[])
-       ORDER BY st.patient_id, st.study_date IS NULL, st.study_date, st.id`,
+       ORDER BY st.patient_id, ${COURSE_ORDER}`,
       [list],
     );
     let i = 0;

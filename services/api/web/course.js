@@ -1,11 +1,7 @@
 // The course of a patient on the study page: the patient's CTs oldest first, the change from each to the next, and
 // a small plot of involvement over time. Pure: API answer in, escaped HTML out.
-import { categoryBadge, escapeHtml, trendBadge } from './render.js';
+import { categoryBadge, escapeHtml, fixed, signed, trendBadge } from './render.js';
 
-const fixed = (v, digits, unit = '') =>
-  typeof v === 'number' && Number.isFinite(v) ? `${v.toFixed(digits)}${unit}` : '–';
-const signed = (v, digits, unit) =>
-  typeof v === 'number' && Number.isFinite(v) ? `${v > 0 ? '+' : ''}${v.toFixed(digits)}${unit}` : '–';
 const date = (d) => (d && /^\d{8}$/.test(d) ? `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}` : 'no date');
 
 /** Involvement (%) of the analysed studies against days from the first; the current study marked. */

@@ -8,8 +8,11 @@ export function escapeHtml(v) {
   );
 }
 
-const fixed = (v, digits, unit = '') =>
+export const fixed = (v, digits, unit = '') =>
   typeof v === 'number' && Number.isFinite(v) ? `${v.toFixed(digits)}${unit}` : '–';
+/** A change with its sign: +1.5, -0.3; '–' when not a number. */
+export const signed = (v, digits, unit = '') =>
+  typeof v === 'number' && Number.isFinite(v) ? `${v > 0 ? '+' : ''}${v.toFixed(digits)}${unit}` : '–';
 
 const CATEGORY_LABEL = {
   typical: 'Typical appearance',
@@ -74,10 +77,7 @@ export function listControls({ category, minInvolvement = '', page, pageSize, to
 /** A list row's change since the patient's study before: trend and points, with the interval when known. */
 function sincePrior(c) {
   if (!c) return '';
-  const points =
-    typeof c.involvementChange === 'number'
-      ? ` ${c.involvementChange > 0 ? '+' : ''}${c.involvementChange.toFixed(1)}`
-      : '';
+  const points = typeof c.involvementChange === 'number' ? ` ${signed(c.involvementChange, 1)}` : '';
   const days = typeof c.intervalDays === 'number' ? ` in ${escapeHtml(c.intervalDays)} d` : '';
   return `${trendBadge(c.trend)}<small>${points}${days}</small>`;
 }

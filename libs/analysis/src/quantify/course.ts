@@ -1,4 +1,5 @@
 import { at, num, str } from './read.js';
+import { SIDE_PERCENT } from './typicality.js';
 
 /**
  * The course of a patient: how a follow-up CT differs from the one before it. Read from two reports, so it works on
@@ -57,8 +58,6 @@ export interface Comparison {
  */
 export const CHANGE_POINTS = 2;
 export const CHANGE_SHARE = 0.2;
-/** A lung counts as involved from this share of its volume (the typicality reading's threshold). */
-const SIDE_PERCENT = 0.5;
 /** Total lung volumes further apart than this share: different coverage or inspiration (a warning). */
 const LUNG_VOLUME_SHARE = 0.25;
 /** ... and further apart than this: the scans do not cover the same lung (single slices, a slab), no trend. */
@@ -103,11 +102,13 @@ function change(prior: number | null, current: number | null, digits = 2): Chang
   };
 }
 
+/** The smallest change of `c` read as real (percentage points). */
+const marginOf = (c: Change) => Math.max(CHANGE_POINTS, CHANGE_SHARE * Math.max(c.prior ?? 0, c.current ?? 0));
+
 /** -1, 0 or 1: whether `c` moved beyond the margin. */
 function direction(c: Change): -1 | 0 | 1 {
-  if (c.change === null || c.prior === null || c.current === null) return 0;
-  const margin = Math.max(CHANGE_POINTS, CHANGE_SHARE * Math.max(c.prior, c.current));
-  return Math.abs(c.change) < margin ? 0 : c.change > 0 ? 1 : -1;
+  if (c.change === null) return 0;
+  return Math.abs(c.change) < marginOf(c) ? 0 : c.change > 0 ? 1 : -1;
 }
 
 const pct = (x: number | null) => (x === null ? '?' : `${round(x, 1)} %`);
@@ -207,7 +208,7 @@ export function compareReadings(prior: Reading, current: Reading, intervalDays: 
         `(involvement ${pct(involvement.prior)} -> ${pct(involvement.current)} is not a change of the patient)`,
     );
   } else {
-    const margin = Math.max(CHANGE_POINTS, CHANGE_SHARE * Math.max(involvement.prior!, involvement.current!));
+    const margin = marginOf(involvement);
     // One lung better and the other worse is said as such; else the total decides, or a lung that moved alone.
     const moved = total !== 0 ? total : (sides.find((d) => d !== 0) ?? 0);
     if (sides.includes(1) && sides.includes(-1)) trend = 'mixed';

@@ -32,7 +32,7 @@ export interface Typicality {
 /** Smallest lesion focus counted, mL. */
 export const MIN_FOCUS_ML = 0.1;
 /** A lung is involved when at least this share of it is lesion. */
-const SIDE_PERCENT = 0.5;
+export const SIDE_PERCENT = 0.5;
 
 /**
  * Lesion distribution features on a grid thinned in-plane by `step` (distance and component counts do not need
